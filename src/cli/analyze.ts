@@ -1,0 +1,101 @@
+/** `trackprobe analyze [files...]`: analyse files (or stdin, or the built-in demo track). */
+import { existsSync } from "node:fs";
+import type { Command } from "commander";
+import { glob } from "tinyglobby";
+import { encodeWavFloat32 } from "../audio/wav-writer.js";
+import { AVAILABLE_FEATURES } from "../analyzers/registry.js";
+import { renderDemoTrack } from "../demo-track.js";
+import { analyze } from "../pipeline/analyze.js";
+import { type AnalysisOutcome, type FeatureName, isFailure, TrackprobeError } from "../result.js";
+import { formatResults, OUTPUT_FORMATS, type OutputFormat } from "./format.js";
+import { UsageError } from "./usage-error.js";
+import { writeFileAtomic } from "./write-atomic.js";
+
+interface AnalyzeFlags {
+  format?: string;
+  features?: string;
+  output?: string;
+}
+
+const DEMO_NAME = "demo:120bpm-a-minor-30s.wav";
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command("analyze", { isDefault: true })
+    .description("analyse audio files and print tempo, key, loudness, … for each")
+    .argument("[files...]", 'audio files or glob patterns; "-" reads standard input; none: a generated 30 s demo track')
+    .option("-f, --format <format>", `output format: ${OUTPUT_FORMATS.join("|")} (default: table on a terminal, json otherwise)`)
+    .option("--features <list>", `comma-separated features to compute (default: all of ${AVAILABLE_FEATURES.join(",")})`)
+    .option("-o, --output <file>", "write the results to FILE (atomically) instead of standard output")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  trackprobe analyze song.mp3
+  trackprobe analyze --features loudness --format csv "music/**/*.flac" -o loudness.csv
+  cat song.ogg | trackprobe analyze - --format json
+  trackprobe analyze            # analyses a generated demo track
+
+Exit status: 0 every file analysed, 1 some files failed (the others are still analysed), 2 bad usage.`,
+    )
+    .action(async (files: string[], flags: AnalyzeFlags) => {
+      process.exitCode = await runAnalyze(files, flags);
+    });
+}
+
+export function parseFeatures(list: string | undefined): FeatureName[] | undefined {
+  if (!list) return undefined;
+  const names = list.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(AVAILABLE_FEATURES as string[]).includes(n)) throw new UsageError(`unknown feature "${n}"; available: ${AVAILABLE_FEATURES.join(", ")}`);
+  }
+  return names as FeatureName[];
+}
+
+async function runAnalyze(patterns: string[], flags: AnalyzeFlags): Promise<number> {
+  const features = parseFeatures(flags.features);
+  const format = (flags.format ?? (process.stdout.isTTY && !flags.output ? "table" : "json")) as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`unknown format "${flags.format}"; use one of ${OUTPUT_FORMATS.join(", ")}`);
+  const inputs = await expandInputs(patterns);
+  const results: AnalysisOutcome[] = [];
+  for (const input of inputs) {
+    const outcome = await analyzeOne(input, features);
+    if (isFailure(outcome)) process.stderr.write(`trackprobe: ${outcome.error.message}\n`);
+    if (format === "ndjson" && !flags.output) process.stdout.write(formatResults([outcome], "ndjson"));
+    else results.push(outcome);
+  }
+  const text = formatResults(results, format);
+  if (flags.output) await writeFileAtomic(flags.output, text);
+  else if (format !== "ndjson") process.stdout.write(text);
+  return results.some(isFailure) ? 1 : 0;
+}
+
+type Input = { kind: "path"; path: string } | { kind: "stdin" } | { kind: "demo" };
+
+async function expandInputs(patterns: string[]): Promise<Input[]> {
+  if (patterns.length === 0) return [{ kind: "demo" }];
+  const out: Input[] = [];
+  for (const p of patterns) {
+    if (p === "-") out.push({ kind: "stdin" });
+    else if (existsSync(p) || !/[*?[\]{}]/.test(p)) out.push({ kind: "path", path: p });
+    else {
+      const matches = (await glob(p, { onlyFiles: true, expandDirectories: false })).sort();
+      if (matches.length === 0) out.push({ kind: "path", path: p }); // reported as not found
+      for (const m of matches) out.push({ kind: "path", path: m });
+    }
+  }
+  return out;
+}
+
+async function analyzeOne(input: Input, features: FeatureName[] | undefined): Promise<AnalysisOutcome> {
+  const file = input.kind === "path" ? input.path : input.kind === "stdin" ? "-" : DEMO_NAME;
+  try {
+    if (input.kind === "path") return await analyze(input.path, { features });
+    if (input.kind === "stdin") return await analyze(process.stdin, { features, name: "-" });
+    const demo = encodeWavFloat32(renderDemoTrack(30), 44100);
+    return await analyze(demo, { features, name: DEMO_NAME });
+  } catch (e) {
+    if (e instanceof TrackprobeError) return { file, error: { code: e.code, message: e.message } };
+    return { file, error: { code: "INTERNAL", message: `${file}: ${(e as Error).stack ?? e}` } };
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Every feature stream the front end can produce, by name. An analyser names the streams it
+ * reads (analyzers/registry.ts); the front end builds only those.
+ */
+import { type LoudnessBlocks, LoudnessMeter } from "./loudness-meter.js";
+import type { StreamDef } from "./frontend.js";
+import { type OnsetStream, onsetStream } from "./onset.js";
+
+export interface Streams {
+  loudness: LoudnessBlocks;
+  onset: OnsetStream;
+}
+export type StreamName = keyof Streams;
+
+export const STREAMS: { [K in StreamName]: StreamDef<Streams[K]> } = {
+  loudness: {
+    input: "pcm",
+    create(info) {
+      const meter = new LoudnessMeter(info.sampleRate, info.channels, { truePeak: true });
+      return { pcm: (b) => meter.push(b.channels, b.length), finish: () => meter.finish() };
+    },
+  },
+  onset: onsetStream,
+};

@@ -1,0 +1,118 @@
+/**
+ * The Analysis result: one place for its shape. `schema/analysis.schema.json` is the published
+ * JSON schema of the same object; test/schema.test.ts checks that the two agree.
+ */
+
+export const VERSION = "0.1.0";
+
+/** Names of everything `analyze()` can be asked for (`--features`). */
+export const FEATURE_NAMES = [
+  "loudness",
+  "tempo",
+  "beats",
+  "downbeats",
+  "meter",
+  "key",
+  "danceability",
+  "energy",
+] as const;
+export type FeatureName = (typeof FEATURE_NAMES)[number];
+
+export interface TempoCandidate {
+  bpm: number;
+  weight: number;
+}
+
+export interface Tempo {
+  bpm: number;
+  confidence: number;
+  candidates: TempoCandidate[];
+}
+
+export interface Meter {
+  beatsPerBar: number;
+  confidence: number;
+}
+
+export type Mode = "major" | "minor";
+
+export interface Key {
+  tonic: string;
+  mode: Mode;
+  name: string;
+  camelot: string;
+  openKey: string;
+  confidence: number;
+}
+
+export interface Loudness {
+  /** Integrated loudness, LUFS (ITU-R BS.1770-4, gated). */
+  integrated: number | null;
+  /** Loudness range, LU (EBU Tech 3342). */
+  range: number | null;
+  /** Maximum true peak over all channels, dBTP (4x oversampled or more). */
+  truePeak: number | null;
+}
+
+export interface Danceability {
+  value: number;
+  score: number;
+}
+
+export interface Timings {
+  decode: number;
+  features: number;
+  analyzers: number;
+}
+
+export interface Analysis {
+  file: string;
+  format: string;
+  duration: number;
+  sampleRate: number;
+  channels: number;
+  tempo?: Tempo | null;
+  beats?: number[] | null;
+  downbeats?: number[] | null;
+  meter?: Meter | null;
+  key?: Key | null;
+  loudness?: Loudness | null;
+  danceability?: Danceability | null;
+  energy?: number | null;
+  warnings: string[];
+  timings: Timings;
+  version: string;
+}
+
+export type ErrorCode =
+  | "NOT_FOUND"
+  | "UNREADABLE"
+  | "EMPTY"
+  | "UNSUPPORTED_FORMAT"
+  | "NEEDS_FFMPEG"
+  | "CORRUPT"
+  | "BAD_OPTION"
+  | "INTERNAL";
+
+/** What a file that could not be analysed gives in place of its Analysis. */
+export interface AnalysisFailure {
+  file: string;
+  error: { code: ErrorCode; message: string };
+}
+
+export type AnalysisOutcome = Analysis | AnalysisFailure;
+
+export function isFailure(o: AnalysisOutcome): o is AnalysisFailure {
+  return (o as AnalysisFailure).error !== undefined;
+}
+
+/** The error type every part of trackprobe throws for problems with the input or options. */
+export class TrackprobeError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "TrackprobeError";
+  }
+}
