@@ -43,6 +43,28 @@ export interface Key {
   camelot: string;
   openKey: string;
   confidence: number;
+  /** The three best-matching keys, best first; score is the profile correlation (−1..1). */
+  candidates: KeyCandidate[];
+}
+
+export interface KeyCandidate {
+  name: string;
+  score: number;
+}
+
+/** A stretch of the track in one key (modulations split the track into segments). */
+export interface KeySegment {
+  /** Seconds. */
+  start: number;
+  end: number;
+  /** Key name, e.g. "F# minor". */
+  key: string;
+}
+
+/** Estimated concert pitch: A4 in Hz and its deviation from 440 Hz in cents. */
+export interface Tuning {
+  referenceHz: number;
+  cents: number;
 }
 
 export interface Loudness {
@@ -76,6 +98,10 @@ export interface Analysis {
   downbeats?: number[] | null;
   meter?: Meter | null;
   key?: Key | null;
+  /** Filled with key: the key of each part of the track (null when there is no key). */
+  keySegments?: KeySegment[] | null;
+  /** Filled with key: the tuning the pitch-class profile was folded with. */
+  tuning?: Tuning | null;
   loudness?: Loudness | null;
   danceability?: Danceability | null;
   energy?: number | null;

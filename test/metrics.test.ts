@@ -19,7 +19,7 @@ import {
   tempoAcc1,
   tempoAcc2,
   trimBeats,
-} from "../src/eval/metrics.ts";
+} from "../src/eval/metrics.js";
 
 const grid = (start: number, period: number, n: number) => Array.from({ length: n }, (_, i) => start + period * i);
 const near = (actual: number, expected: number, what = "") =>

@@ -5,6 +5,7 @@
  */
 import type { StreamName, Streams } from "../features/streams.js";
 import type { Analysis, FeatureName } from "../result.js";
+import { estimateKey } from "./key.js";
 import { loudness } from "./loudness.js";
 
 export interface AnalyzerInput {
@@ -31,6 +32,18 @@ export const ANALYZERS: Analyzer[] = [
       const l = loudness(streams.loudness as Streams["loudness"]);
       if (l.integrated === null) warnings.push("loudness: the audio is silent or too short to measure (below the −70 LUFS gate)");
       result.loudness = l;
+    },
+  },
+  {
+    provides: ["key"],
+    streams: ["chroma"],
+    requires: [],
+    run({ streams, result, warnings }) {
+      const k = estimateKey(streams.chroma as Streams["chroma"]);
+      if (k.key === null) warnings.push(`key: ${k.reason ?? "no key found"}`);
+      result.key = k.key;
+      result.keySegments = k.key ? k.segments.map((g) => ({ ...g, end: Math.min(g.end, result.duration) })) : null;
+      result.tuning = k.tuning;
     },
   },
 ];

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import type { AnalysisOutcome, FeatureName } from "../result.js";
-import { CorpusError, loadCorpus } from "../eval/corpus.js";
+import { CorpusError, loadCorpus, type TruthEntry } from "../eval/corpus.js";
 import {
   type AnalyzeFn,
   EVAL_FEATURES,
@@ -89,7 +89,7 @@ export async function runEval(
   write: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<number> {
   const features = parseEvalFeatures(flags.features);
-  let entries;
+  let entries: TruthEntry[];
   try {
     entries = await loadCorpus(dir);
   } catch (e) {

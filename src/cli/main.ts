@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { TrackprobeError, VERSION } from "../result.js";
 import { registerAnalyze } from "./analyze.js";
+import { registerEval } from "./eval.js";
 import { UsageError } from "./usage-error.js";
 
 export async function main(argv: string[]): Promise<number> {
@@ -12,6 +13,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerAnalyze(program);
+  registerEval(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

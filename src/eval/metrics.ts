@@ -191,9 +191,10 @@ function continuityOneVariation(
     let phase: number;
     let period: number;
     if (m === 0 || nearest === 0) {
-      // ref.at(-1) wraps like numpy's ref[-1] when a variation has a single beat (interval 0).
-      const refInterval =
-        nearest + 1 < ref.length ? ref[nearest + 1] - ref[nearest] : ref[nearest] - ref.at(nearest - 1)!;
+      // With a single-beat variation nearest - 1 is -1, which numpy wraps to the last element
+      // (itself): interval 0. Do the same.
+      const previous = ref[(nearest - 1 + ref.length) % ref.length];
+      const refInterval = nearest + 1 < ref.length ? ref[nearest + 1] - ref[nearest] : ref[nearest] - previous;
       const estInterval = m + 1 < est.length ? est[m + 1] - est[m] : est[m] - est[m - 1];
       if (refInterval === 0) {
         // Non-unique reference beats: mir_eval's special case.

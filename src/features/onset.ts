@@ -51,36 +51,39 @@ export const onsetStream: StreamDef<OnsetStream> = {
   input: "spectrum",
   create(info: FrontEndInfo) {
     const { bandOfBin, bandCount, centres } = logBands(info.frameSize, info.analysisRate, BANDS_PER_OCTAVE, F_MIN, info.analysisRate / 2);
-    const group = Uint8Array.from(centres, (f) => (f < LOW_MAX_HZ ? 0 : f < MID_MAX_HZ ? 1 : 2));
+    // bands are runs of consecutive bins: [first[b], first[b + 1])
+    const first = new Int32Array(bandCount + 1);
+    for (let k = bandOfBin.length - 1; k >= 0; k--) if (bandOfBin[k] >= 0) first[bandOfBin[k]] = k;
+    first[bandCount] = bandOfBin.lastIndexOf(bandCount - 1) + 1;
+    // band groups are runs of bands too: low [0, lowEnd), mid [lowEnd, midEnd), high [midEnd, bandCount)
+    const lowEnd = centres.findIndex((f) => f >= LOW_MAX_HZ);
+    const midEnd = centres.findIndex((f) => f >= MID_MAX_HZ);
     let prev = new Float32Array(bandCount);
     let cur = new Float32Array(bandCount);
     const total = new GrowableF32();
     const parts = [new GrowableF32(), new GrowableF32(), new GrowableF32()];
-    let first = true;
+    let started = false;
     return {
       spectrum(mag) {
-        cur.fill(0);
-        for (let k = 0; k < mag.length; k++) {
-          const b = bandOfBin[k];
-          if (b >= 0) cur[b] += mag[k];
+        for (let b = 0; b < bandCount; b++) {
+          let sum = 0;
+          for (let k = first[b]; k < first[b + 1]; k++) sum += mag[k];
+          cur[b] = Math.log1p(LOG_GAIN * sum);
         }
-        for (let b = 0; b < bandCount; b++) cur[b] = Math.log1p(LOG_GAIN * cur[b]);
-        let sLow = 0;
-        let sMid = 0;
-        let sHigh = 0;
-        if (!first) {
-          for (let b = 0; b < bandCount; b++) {
+        const flux = (from: number, to: number) => {
+          let s = 0;
+          for (let b = from; b < to; b++) {
             // compare with the loudest neighbour of the previous frame: vibrato does not count
             const ref = Math.max(prev[b], b > 0 ? prev[b - 1] : 0, b + 1 < bandCount ? prev[b + 1] : 0);
             const d = cur[b] - ref;
-            if (d > 0) {
-              if (group[b] === 0) sLow += d;
-              else if (group[b] === 1) sMid += d;
-              else sHigh += d;
-            }
+            if (d > 0) s += d;
           }
-        }
-        first = false;
+          return s;
+        };
+        const sLow = started ? flux(0, lowEnd) : 0;
+        const sMid = started ? flux(lowEnd, midEnd) : 0;
+        const sHigh = started ? flux(midEnd, bandCount) : 0;
+        started = true;
         total.push(sLow + sMid + sHigh);
         parts[0].push(sLow);
         parts[1].push(sMid);

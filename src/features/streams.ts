@@ -3,12 +3,14 @@
  * reads (analyzers/registry.ts); the front end builds only those.
  */
 import { type LoudnessBlocks, LoudnessMeter } from "./loudness-meter.js";
+import { type ChromaStream, chromaStream } from "./chroma.js";
 import type { StreamDef } from "./frontend.js";
 import { type OnsetStream, onsetStream } from "./onset.js";
 
 export interface Streams {
   loudness: LoudnessBlocks;
   onset: OnsetStream;
+  chroma: ChromaStream;
 }
 export type StreamName = keyof Streams;
 
@@ -21,4 +23,5 @@ export const STREAMS: { [K in StreamName]: StreamDef<Streams[K]> } = {
     },
   },
   onset: onsetStream,
+  chroma: chromaStream,
 };

@@ -1,0 +1,172 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { camelot, keyName, openKey, PITCH_CLASSES } from "../src/analyzers/key-notation.js";
+import { mirexKeyScore } from "../src/eval/metrics.js";
+import { analyze } from "../src/pipeline/analyze.js";
+import type { Analysis, Mode } from "../src/result.js";
+import { concat, drumLoop, MAJOR_CADENCE, MINOR_CADENCE, mix, progression, RATE, type Timbre, wav, whiteNoise } from "./signals/chords.js";
+
+const keyOf = (samples: Float32Array): Promise<Analysis> => analyze(wav(samples), { features: ["key"] });
+
+function cadence(tonic: number, mode: Mode, timbre: Timbre = "rich", detuneCents = 0, seconds = 12): Float32Array {
+  const chords = mode === "major" ? MAJOR_CADENCE : MINOR_CADENCE;
+  return progression({
+    tonic,
+    chords,
+    timbre,
+    detuneCents,
+    chordSeconds: seconds / 12,
+    repeats: 3,
+  });
+}
+
+describe("key notation", () => {
+  it("names, Camelot and Open Key match the published wheels", () => {
+    assert.equal(camelot(0, "major"), "8B");
+    assert.equal(openKey(0, "major"), "1d");
+    assert.equal(camelot(9, "minor"), "8A");
+    assert.equal(openKey(9, "minor"), "1m");
+    assert.equal(camelot(6, "minor"), "11A");
+    assert.equal(openKey(6, "minor"), "4m");
+    assert.equal(keyName(6, "minor"), "F# minor");
+    assert.equal(camelot(11, "major"), "1B");
+    assert.equal(openKey(5, "major"), "12d");
+  });
+
+  it("all 24 keys follow the circle of fifths, relatives share a number", () => {
+    const seenC = new Set<string>();
+    const seenO = new Set<string>();
+    for (let pc = 0; pc < 12; pc++) {
+      for (const mode of ["major", "minor"] as Mode[]) {
+        const c = camelot(pc, mode);
+        const o = openKey(pc, mode);
+        seenC.add(c);
+        seenO.add(o);
+        // the relative major of a minor key is 3 semitones up
+        const majorPc = mode === "major" ? pc : (pc + 3) % 12;
+        // Camelot: C = 8, each fifth up +1; Open Key: C = 1, each fifth up +1
+        const fifths = (majorPc * 7) % 12; // steps round the circle of fifths from C
+        assert.equal(c, `${((fifths + 7) % 12) + 1}${mode === "major" ? "B" : "A"}`, `${keyName(pc, mode)} Camelot`);
+        assert.equal(o, `${fifths + 1}${mode === "major" ? "d" : "m"}`, `${keyName(pc, mode)} Open Key`);
+        assert.equal(keyName(pc, mode), `${PITCH_CLASSES[pc]} ${mode}`);
+      }
+    }
+    assert.equal(seenC.size, 24);
+    assert.equal(seenO.size, 24);
+  });
+});
+
+describe("key estimation", () => {
+  it("finds the 24 keys from I–IV–V–I / i–iv–V–i cadences (harmonic-rich timbre)", async () => {
+    // Known weakness: on these bare cadences the minor third sounds in only half the chords and
+    // the profile match can tip to the parallel major (F minor does today): at most one miss, and
+    // a miss must still be a related key (MIREX score ≥ 0.2).
+    const misses: string[] = [];
+    for (let tonic = 0; tonic < 12; tonic++) {
+      for (const mode of ["major", "minor"] as Mode[]) {
+        const r = await keyOf(cadence(tonic, mode, "rich", 0, 12));
+        const want = keyName(tonic, mode);
+        assert.ok(r.key, `${want}: no key`);
+        assert.equal(r.key.candidates.length, 3);
+        assert.equal(r.key.candidates[0].name, r.key.name);
+        assert.equal(r.key.camelot, camelot(PITCH_CLASSES.indexOf(r.key.tonic as never), r.key.mode));
+        assert.equal(r.key.openKey, openKey(PITCH_CLASSES.indexOf(r.key.tonic as never), r.key.mode));
+        if (r.key.name !== want) {
+          misses.push(`${want} → ${r.key.name}`);
+          assert.ok(mirexKeyScore(want, r.key.name) >= 0.2, `${want} → ${r.key.name} (${JSON.stringify(r.key.candidates)})`);
+        }
+      }
+    }
+    assert.ok(misses.length <= 1, `misses: ${misses.join(", ")}`);
+  });
+
+  it("works with a sine-like timbre", async () => {
+    for (const [tonic, mode] of [
+      [2, "major"],
+      [7, "minor"],
+      [10, "major"],
+      [4, "minor"],
+    ] as [number, Mode][]) {
+      const r = await keyOf(cadence(tonic, mode, "sine"));
+      assert.equal(r.key?.name, keyName(tonic, mode));
+    }
+  });
+
+  it("works under a loud drum loop", async () => {
+    for (const [tonic, mode, timbre] of [
+      [9, "minor", "rich"],
+      [5, "major", "sine"],
+      [1, "major", "rich"],
+      [11, "minor", "sine"],
+    ] as [number, Mode, Timbre][]) {
+      const music = cadence(tonic, mode, timbre);
+      const r = await keyOf(mix(music, drumLoop(music.length / RATE, 120, 1.5)));
+      assert.equal(r.key?.name, keyName(tonic, mode), `${timbre} ${keyName(tonic, mode)} with drums: ${JSON.stringify(r.key?.candidates)}`);
+    }
+  });
+
+  it("estimates and uses the tuning (±30 cents)", async () => {
+    for (const [tonic, mode, cents] of [
+      [0, "major", 30],
+      [9, "minor", -30],
+      [6, "minor", 30],
+      [3, "major", -30],
+    ] as [number, Mode, number][]) {
+      const r = await keyOf(cadence(tonic, mode, "rich", cents));
+      assert.equal(r.key?.name, keyName(tonic, mode), `${keyName(tonic, mode)} detuned ${cents}`);
+      assert.ok(r.tuning, "tuning reported");
+      assert.ok(Math.abs(r.tuning.cents - cents) <= 5, `tuning ${r.tuning.cents} cents, want ${cents}`);
+      const hz = 440 * 2 ** (cents / 1200);
+      assert.ok(Math.abs(r.tuning.referenceHz - hz) < 1.5, `A4 ${r.tuning.referenceHz} Hz, want ${hz.toFixed(2)}`);
+    }
+    const inTune = await keyOf(cadence(7, "major"));
+    assert.ok(inTune.tuning && Math.abs(inTune.tuning.cents) <= 3, `in tune: ${inTune.tuning?.cents}`);
+  });
+
+  it("finds a modulation (24 s C major → 12 s E♭ major) within a few seconds", async () => {
+    const first = progression({ tonic: 0, chords: MAJOR_CADENCE, repeats: 6 }); // 24 s
+    const second = progression({ tonic: 3, chords: MAJOR_CADENCE, repeats: 3 }); // 12 s
+    const r = await keyOf(concat(first, second));
+    const segs = r.keySegments;
+    assert.ok(segs, "keySegments reported");
+    assert.deepEqual(
+      segs.map((s) => s.key),
+      ["C major", "D# major"],
+      JSON.stringify(segs),
+    );
+    assert.ok(Math.abs(segs[1].start - 24) <= 3, `change found at ${segs[1].start} s, want 24 s`);
+    assert.equal(segs[0].start, 0);
+    assert.ok(Math.abs(segs[1].end - r.duration) < 0.5);
+    assert.equal(r.key?.name, "C major", "the global key is the one covering most of the track");
+  });
+
+  it("a piece in one key gives a single segment covering the track", async () => {
+    const r = await keyOf(cadence(4, "minor", "rich", 0, 16));
+    assert.equal(r.keySegments?.length, 1);
+    assert.equal(r.keySegments?.[0].key, "E minor");
+  });
+
+  it("drums only, noise and silence have no key (null with a warning)", async () => {
+    for (const [what, samples] of [
+      ["drums", drumLoop(10, 120, 1)],
+      ["noise", whiteNoise(8)],
+      ["silence", new Float32Array(8 * RATE)],
+    ] as [string, Float32Array][]) {
+      const r = await keyOf(samples);
+      assert.equal(r.key, null, `${what}: expected no key, got ${r.key?.name} (${JSON.stringify(r.key?.candidates)})`);
+      assert.ok(
+        r.warnings.some((w) => w.startsWith("key:")),
+        `${what}: warning expected, got ${JSON.stringify(r.warnings)}`,
+      );
+      assert.equal(r.keySegments, null);
+    }
+  });
+
+  it("reports confidence in 0..1 and candidates in score order", async () => {
+    const r = await keyOf(cadence(2, "minor"));
+    assert.ok(r.key);
+    assert.ok(r.key.confidence >= 0 && r.key.confidence <= 1);
+    const s = r.key.candidates.map((c) => c.score);
+    assert.ok(s[0] >= s[1] && s[1] >= s[2]);
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * Synthetic harmony with known key: chord progressions in any key, two timbres, an optional drum
+ * loop and detuning — test signals for the key analyser (mono, 22.05 kHz float PCM).
+ */
+import { encodeWavFloat32 } from "../../src/audio/wav-writer.js";
+
+export const RATE = 22050;
+
+export type Timbre = "rich" | "sine";
+
+/** A chord as scale-degree semitone offsets from the key's tonic: root first. */
+export type Chord = number[];
+
+/** Diatonic triads in semitones above the tonic. */
+export const CHORDS = {
+  I: [0, 4, 7],
+  ii: [2, 5, 9],
+  IV: [5, 9, 12],
+  V: [7, 11, 14],
+  vi: [9, 12, 16],
+  i: [0, 3, 7],
+  iv: [5, 8, 12],
+  VI: [8, 12, 15],
+} satisfies Record<string, Chord>;
+
+export const MAJOR_CADENCE: Chord[] = [CHORDS.I, CHORDS.IV, CHORDS.V, CHORDS.I];
+export const MINOR_CADENCE: Chord[] = [CHORDS.i, CHORDS.iv, CHORDS.V, CHORDS.i];
+
+export interface ProgressionOptions {
+  /** Tonic pitch class, C = 0. */
+  tonic: number;
+  chords: Chord[];
+  /** Seconds per chord. */
+  chordSeconds?: number;
+  /** Times the progression is played. */
+  repeats?: number;
+  timbre?: Timbre;
+  /** Every frequency is scaled by 2^(cents/1200). */
+  detuneCents?: number;
+}
+
+/** Renders a progression: bass root (octave 2) and a close-position triad around middle C. */
+export function progression(o: ProgressionOptions): Float32Array {
+  const chordSeconds = o.chordSeconds ?? 1;
+  const repeats = o.repeats ?? 3;
+  const chordLen = Math.round(chordSeconds * RATE);
+  const out = new Float32Array(chordLen * o.chords.length * repeats);
+  const tune = 2 ** ((o.detuneCents ?? 0) / 1200);
+  let at = 0;
+  for (let r = 0; r < repeats; r++) {
+    for (const chord of o.chords) {
+      const root = o.tonic + chord[0];
+      const bass = 36 + (((root % 12) + 12) % 12); // C2..B2
+      addNote(out, at, chordLen, midiHz(bass) * tune, 0.25, o.timbre ?? "rich");
+      for (const iv of chord) {
+        const pc = (((o.tonic + iv) % 12) + 12) % 12;
+        const midi = 60 + pc - (pc > 7 ? 12 : 0); // F3..G4
+        addNote(out, at, chordLen, midiHz(midi) * tune, 0.15, o.timbre ?? "rich");
+      }
+      at += chordLen;
+    }
+  }
+  return out;
+}
+
+export const midiHz = (m: number) => 440 * 2 ** ((m - 69) / 12);
+
+const TABLE_SIZE = 4096;
+const SINE = Float32Array.from({ length: TABLE_SIZE + 1 }, (_, i) => Math.sin((2 * Math.PI * i) / TABLE_SIZE));
+
+function addNote(out: Float32Array, at: number, len: number, hz: number, amp: number, timbre: Timbre): void {
+  const partials = timbre === "rich" ? 8 : 2;
+  for (let h = 1; h <= partials; h++) {
+    const f = hz * h;
+    if (f > RATE / 2 - 500) break;
+    const a = timbre === "rich" ? amp / h : h === 1 ? amp : amp * 0.08;
+    const step = (f / RATE) * TABLE_SIZE;
+    let phase = 0;
+    for (let i = 0; i < len && at + i < out.length; i++) {
+      const t = i / RATE;
+      // 10 ms attack, gentle decay, 20 ms release
+      const env = Math.min(1, t / 0.01, (len - i) / (0.02 * RATE)) * Math.exp(-t * (0.8 + 0.3 * h));
+      out[at + i] += a * env * SINE[Math.floor(phase)];
+      phase += step;
+      if (phase >= TABLE_SIZE) phase -= TABLE_SIZE;
+    }
+  }
+}
+
+/** A deterministic rock drum loop (kick, snare, closed hats; `bpm`), `seconds` long. */
+export function drumLoop(seconds: number, bpm = 120, gain = 1, seed = 1): Float32Array {
+  const out = new Float32Array(Math.round(seconds * RATE));
+  let s = seed >>> 0;
+  const rand = () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+  const eighth = (60 / bpm / 2) * RATE;
+  for (let n = 0; n * eighth < out.length; n++) {
+    const at = Math.round(n * eighth);
+    // hats: high noise, 40 ms
+    let prev = 0;
+    for (let i = 0; i < 0.04 * RATE && at + i < out.length; i++) {
+      const w = rand();
+      out[at + i] += gain * 0.12 * (w - prev) * Math.exp(-i / (0.01 * RATE));
+      prev = w;
+    }
+    const beat = n % 8;
+    if (beat === 0 || beat === 4 || beat === 5) {
+      // kick: 150 → 50 Hz sweep, 200 ms
+      let ph = 0;
+      for (let i = 0; i < 0.2 * RATE && at + i < out.length; i++) {
+        const t = i / RATE;
+        ph += (2 * Math.PI * (50 + 100 * Math.exp(-t / 0.03))) / RATE;
+        out[at + i] += gain * 0.6 * Math.sin(ph) * Math.exp(-t / 0.06);
+      }
+    }
+    if (beat === 2 || beat === 6) {
+      // snare: noise burst with a 190 Hz body, 150 ms
+      for (let i = 0; i < 0.15 * RATE && at + i < out.length; i++) {
+        const t = i / RATE;
+        out[at + i] += gain * (0.35 * rand() * Math.exp(-t / 0.04) + 0.2 * Math.sin(2 * Math.PI * 190 * t) * Math.exp(-t / 0.03));
+      }
+    }
+  }
+  return out;
+}
+
+/** Deterministic white noise. */
+export function whiteNoise(seconds: number, amp = 0.3, seed = 7): Float32Array {
+  const out = new Float32Array(Math.round(seconds * RATE));
+  let s = seed >>> 0;
+  for (let i = 0; i < out.length; i++) {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    out[i] = amp * (s / 2 ** 31 - 1);
+  }
+  return out;
+}
+
+/** a + b, as long as the longer one. */
+export function mix(...parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(Math.max(...parts.map((p) => p.length)));
+  for (const p of parts) for (let i = 0; i < p.length; i++) out[i] += p[i];
+  return out;
+}
+
+/** One after the other. */
+export function concat(...parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Mono float WAV bytes, ready for analyze(). */
+export function wav(samples: Float32Array): Buffer {
+  return Buffer.from(encodeWavFloat32([samples], RATE));
+}
