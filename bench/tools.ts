@@ -37,7 +37,7 @@ export interface Tool {
   parse(stdout: string): Estimate;
 }
 
-const ROOT = join(import.meta.dirname, "..");
+
 const ESSENTIA_RUNNER = join(import.meta.dirname, "peers", "essentia-runner.cjs");
 
 export const ffmpegFloor: Tool = {
@@ -178,4 +178,4 @@ export function aubioTools(rhythmCounterpart: string): Tool[] {
   ];
 }
 
-export { ROOT };
+

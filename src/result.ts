@@ -29,6 +29,16 @@ export interface Tempo {
   candidates: TempoCandidate[];
 }
 
+/**
+ * How the tempo moves through the track: one point per 4 beats (about a bar). `spread` is the
+ * range of the middle 80 % of the points, BPM; `steady` when that is within ±2 % of the tempo.
+ */
+export interface TempoCurve {
+  steady: boolean;
+  spread: number;
+  points: { time: number; bpm: number }[];
+}
+
 export interface Meter {
   beatsPerBar: number;
   confidence: number;
@@ -97,6 +107,8 @@ export interface Analysis {
   beats?: number[] | null;
   downbeats?: number[] | null;
   meter?: Meter | null;
+  /** Filled with beats: the local tempo along the track (null when there is no beat). */
+  tempoCurve?: TempoCurve | null;
   key?: Key | null;
   /** Filled with key: the key of each part of the track (null when there is no key). */
   keySegments?: KeySegment[] | null;

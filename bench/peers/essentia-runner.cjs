@@ -103,7 +103,18 @@ async function main() {
 main().then(
   () => process.exit(0),
   (e) => {
-    process.stderr.write(`essentia-runner: ${e && e.stack ? e.stack : e}\n`);
+    // The stack first; the last line is the one the bench shows in its error cell.
+    if (e && e.stack) process.stderr.write(`${e.stack}\n`);
+    let heap = "";
+    try {
+      const { EssentiaWASM } = require("essentia.js");
+      const bytes = EssentiaWASM.HEAPU8 ? EssentiaWASM.HEAPU8.length : 0;
+      if (bytes) heap = ` (WASM heap ${(bytes / 2 ** 20).toFixed(0)} MiB of its 2048 MiB maximum)`;
+    } catch {
+      // essentia.js did not load: the message says so
+    }
+    const message = e && e.message ? e.message.split("\n")[0] : String(e);
+    process.stderr.write(`essentia-runner: ${message}${heap}\n`);
     process.exit(1);
   },
 );

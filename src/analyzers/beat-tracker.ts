@@ -98,7 +98,7 @@ export function trackBeats(activation: Float32Array, o: BeatTrackerOptions): Tra
   // initial: uniform over all states
   const back = new Uint8Array(n * T); // interval index the beat starting at (frame, j) came from
   const ends = new Float64Array(T); // scores of phase τ−1 from the previous frame
-  const eps = 1e-7;
+  const eps = 0.01;
   const ol = o.observationLambda;
   for (let t = 0; t < n; t++) {
     const a = activation[t];

@@ -7,12 +7,19 @@ import type { StreamName, Streams } from "../features/streams.js";
 import type { Analysis, FeatureName } from "../result.js";
 import { estimateKey } from "./key.js";
 import { loudness } from "./loudness.js";
+import { estimateMeter } from "./meter.js";
+import { analyzeRhythm } from "./rhythm.js";
 
 export interface AnalyzerInput {
   streams: Partial<Streams>;
   /** The result so far: earlier analysers' fields are filled in. */
   result: Analysis;
   warnings: string[];
+  /**
+   * Computes `make()` once per analysis and shares it between analysers (e.g. one rhythm model
+   * whose tempo, beats and bars several analysers report).
+   */
+  once<T>(key: string, make: () => T): T;
 }
 
 export interface Analyzer {
@@ -44,6 +51,40 @@ export const ANALYZERS: Analyzer[] = [
       result.key = k.key;
       result.keySegments = k.key ? k.segments.map((g) => ({ ...g, end: Math.min(g.end, result.duration) })) : null;
       result.tuning = k.tuning;
+    },
+  },
+  {
+    provides: ["tempo"],
+    streams: ["onset", "barPitch"],
+    requires: [],
+    run({ streams, result, warnings, once }) {
+      const r = once("rhythm", () => analyzeRhythm(streams.onset as Streams["onset"], streams.barPitch));
+      if (!r.tempo) warnings.push(`tempo: ${r.reason}`);
+      result.tempo = r.tempo;
+    },
+  },
+  {
+    // the beat grid follows tempo drift; tempoCurve is filled with it
+    provides: ["beats"],
+    streams: ["onset", "barPitch"],
+    requires: ["tempo"],
+    run({ streams, result, warnings, once }) {
+      const r = once("rhythm", () => analyzeRhythm(streams.onset as Streams["onset"], streams.barPitch));
+      if (!r.beats) warnings.push(`beats: ${r.reason}`);
+      result.beats = r.beats;
+      result.tempoCurve = r.tempoCurve;
+    },
+  },
+  {
+    provides: ["downbeats", "meter"],
+    streams: ["onset", "barPitch"],
+    requires: ["beats"],
+    run({ streams, result, warnings, once }) {
+      const r = once("rhythm", () => analyzeRhythm(streams.onset as Streams["onset"], streams.barPitch));
+      const m = r.beats ? estimateMeter(streams.onset as Streams["onset"], r.beats, r.compound, streams.barPitch) : null;
+      if (!m) warnings.push(`meter: ${r.reason ?? "too few beats to find bars"}`);
+      result.downbeats = m ? m.downbeats : null;
+      result.meter = m ? m.meter : null;
     },
   },
 ];

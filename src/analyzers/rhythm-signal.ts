@@ -44,13 +44,15 @@ export function movingMax(x: Float32Array, width: number): Float32Array {
   return out;
 }
 
+/** Ceiling of the activation: a certain onset is not a certain beat (keeps log(1 − a) finite). */
+const ACT_MAX = 0.9;
+
 export interface Novelty {
   framesPerSecond: number;
   /** Onset novelty with the local mean removed, half-wave rectified (for autocorrelation). */
   flux: Float32Array;
   /** The same scaled to 0..1 by a slowly varying local maximum: a beat "activation" for the HMM. */
   activation: Float32Array;
-  /** Mean of `flux` before normalisation relative to its local mean: how impulsive the onsets are. */
 }
 
 /**
@@ -77,7 +79,7 @@ export function beatNovelty(onset: OnsetStream, lowWeight = 1): Novelty {
   const floor = Math.max(gmax * 0.1, 1e-9);
   for (let i = 0; i < n; i++) {
     const a = flux[i] / Math.max(lm[i], floor);
-    activation[i] = a > 1 ? 1 : a;
+    activation[i] = ACT_MAX * (a > 1 ? 1 : a);
   }
   return { framesPerSecond: fps, flux, activation };
 }

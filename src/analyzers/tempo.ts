@@ -66,6 +66,49 @@ export function tempoSalience(nov: Novelty): TempoSalience {
   return { bpm, salience, weighted, acf: r, framesPerSecond: fps };
 }
 
+/**
+ * Local periodicity: the mean, over 8-s windows (hop 4 s), of each window's best normalised
+ * autocorrelation peak in the tempo range. A tempo that drifts (ramps, rubato) smears the global
+ * autocorrelation but not the local ones, so pulse detection uses the larger of the two.
+ */
+export function localPeriodicity(nov: Novelty): number {
+  const fps = nov.framesPerSecond;
+  const win = Math.round(8 * fps);
+  const hop = Math.round(4 * fps);
+  const minLag = Math.floor((60 * fps) / MAX_BPM);
+  const maxLag = Math.ceil((60 * fps) / MIN_BPM);
+  const x = nov.flux;
+  if (x.length < win) return 0;
+  const y = new Float32Array(win);
+  let sum = 0;
+  let count = 0;
+  for (let start = 0; start + win <= x.length; start += hop) {
+    let mean = 0;
+    for (let i = 0; i < win; i++) mean += x[start + i];
+    mean /= win;
+    let r0 = 0;
+    for (let i = 0; i < win; i++) {
+      y[i] = x[start + i] - mean;
+      r0 += y[i] * y[i];
+    }
+    r0 /= win;
+    if (r0 <= 0) {
+      count++;
+      continue;
+    }
+    let best = 0;
+    for (let l = minLag; l <= maxLag; l++) {
+      let s = 0;
+      for (let t = l; t < win; t++) s += y[t] * y[t - l];
+      const v = s / (win - l) / r0;
+      if (v > best) best = v;
+    }
+    sum += best;
+    count++;
+  }
+  return count ? sum / count : 0;
+}
+
 /** Salience at a BPM (max over ±2 % on the grid). */
 export function salienceAt(ts: TempoSalience, bpm: number, which: "salience" | "weighted" = "salience"): number {
   const arr = ts[which];

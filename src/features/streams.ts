@@ -6,11 +6,14 @@ import { type LoudnessBlocks, LoudnessMeter } from "./loudness-meter.js";
 import { type ChromaStream, chromaStream } from "./chroma.js";
 import type { StreamDef } from "./frontend.js";
 import { type OnsetStream, onsetStream } from "./onset.js";
+import { type BarPitchStream, barPitchStream } from "./bar-pitch.js";
 
 export interface Streams {
   loudness: LoudnessBlocks;
   onset: OnsetStream;
   chroma: ChromaStream;
+  /** Coarse pitch classes at 21.5 blocks/s for bar finding (rhythm). */
+  barPitch: BarPitchStream;
 }
 export type StreamName = keyof Streams;
 
@@ -24,4 +27,5 @@ export const STREAMS: { [K in StreamName]: StreamDef<Streams[K]> } = {
   },
   onset: onsetStream,
   chroma: chromaStream,
+  barPitch: barPitchStream,
 };

@@ -56,7 +56,12 @@ export async function analyze(input: AudioInput, options: AnalyzeOptions = {}): 
     timings: { decode: 0, features: 0, analyzers: 0 },
     version: VERSION,
   };
-  for (const a of analyzers) a.run({ streams: outputs, result, warnings });
+  const shared = new Map<string, unknown>();
+  const once = <T>(key: string, make: () => T): T => {
+    if (!shared.has(key)) shared.set(key, make());
+    return shared.get(key) as T;
+  };
+  for (const a of analyzers) a.run({ streams: outputs, result, warnings, once });
   const t2 = performance.now();
   for (const f of new Set(analyzers.flatMap((a) => a.provides))) {
     if (!features.includes(f)) delete result[f];

@@ -1,0 +1,147 @@
+/**
+ * Meter and downbeats from beat-synchronous features, after the feature-based downbeat trackers
+ * of Davies & Plumbley ("A spectral difference approach to downbeat extraction in musical
+ * audio", EUSIPCO 2006), Klapuri, Eronen & Astola (2006), Peeters & Papadopoulos (2011) and the
+ * beat-synchronous bar-position model of Krebs, Böck & Widmer (ISMIR 2013/2015):
+ *
+ *  - per beat: low-band onset strength (kick, bass note entries), mid/high onset strength, and
+ *    harmonic change — the distance between the pitch-class content of the beat and the one
+ *    before it (chords and bass notes change on the downbeat more than anywhere else);
+ *  - meter M ∈ {3, 4} (2 for compound time): the lag, in beats, at which the beat-synchronous
+ *    pattern repeats best (beat-level self-similarity; 6 and 8 count towards 3 and 4);
+ *  - downbeat phase p ∈ [0, M): the bar position where low onsets and harmonic changes are
+ *    strongest, scored over the whole track with a mild preference for the first beat.
+ *
+ * 6/8 and 12/8 are reported with the dotted-quarter beat: beatsPerBar 2 (6/8) — see rhythm.ts.
+ */
+import type { OnsetStream } from "../features/onset.js";
+import type { Meter } from "../result.js";
+
+export interface BarFeatures {
+  /** Pitch-class profile per block (12 floats per block), blocks at `blocksPerSecond`. */
+  pitch?: Float32Array;
+  blocksPerSecond?: number;
+}
+
+export interface MeterEstimate {
+  meter: Meter;
+  downbeats: number[];
+}
+
+/** Max of x over frames [c − w, c + w]. */
+function peakNear(x: Float32Array, c: number, w: number): number {
+  let m = 0;
+  for (let k = Math.max(0, c - w); k <= Math.min(x.length - 1, c + w); k++) if (x[k] > m) m = x[k];
+  return m;
+}
+
+function zscore(x: Float64Array): Float64Array {
+  const n = x.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += x[i];
+  m /= n || 1;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (x[i] - m) ** 2;
+  const sd = Math.sqrt(v / (n || 1)) || 1;
+  return x.map((y) => (y - m) / sd);
+}
+
+/** Beat-synchronous features: one row per beat. */
+export function beatFeatures(onset: OnsetStream, beats: number[], bar?: BarFeatures) {
+  const fps = onset.framesPerSecond;
+  const n = beats.length;
+  const low = new Float64Array(n);
+  const mid = new Float64Array(n);
+  const high = new Float64Array(n);
+  const change = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = Math.round(beats[i] * fps);
+    low[i] = peakNear(onset.low, c, 2);
+    mid[i] = peakNear(onset.mid, c, 2);
+    high[i] = peakNear(onset.high, c, 2);
+  }
+  if (bar?.pitch && bar.blocksPerSecond) {
+    const bps = bar.blocksPerSecond;
+    const nb = bar.pitch.length / 12;
+    const prof = new Float64Array(n * 12);
+    for (let i = 0; i < n; i++) {
+      const t0 = beats[i];
+      const t1 = i + 1 < n ? beats[i + 1] : beats[i] + (beats[i] - (beats[i - 1] ?? beats[i] - 0.5));
+      const b0 = Math.max(0, Math.floor(t0 * bps));
+      const b1 = Math.min(nb, Math.max(b0 + 1, Math.floor(t1 * bps)));
+      for (let b = b0; b < b1; b++) for (let k = 0; k < 12; k++) prof[i * 12 + k] += bar.pitch[b * 12 + k];
+      let norm = 0;
+      for (let k = 0; k < 12; k++) norm += prof[i * 12 + k] ** 2;
+      norm = Math.sqrt(norm) || 1;
+      for (let k = 0; k < 12; k++) prof[i * 12 + k] /= norm;
+    }
+    for (let i = 1; i < n; i++) {
+      let d = 0;
+      for (let k = 0; k < 12; k++) d += prof[i * 12 + k] * prof[(i - 1) * 12 + k];
+      change[i] = 1 - d;
+    }
+    change[0] = change[1] ?? 0;
+  }
+  return { low, mid, high, change };
+}
+
+export function estimateMeter(onset: OnsetStream, beats: number[], compound: boolean, bar?: BarFeatures): MeterEstimate | null {
+  const n = beats.length;
+  if (n < 8) return null;
+  const f = beatFeatures(onset, beats, bar);
+  const hasChange = !!bar?.pitch;
+  const zl = zscore(f.low);
+  const zm = zscore(f.mid);
+  const zh = zscore(f.high);
+  const zc = hasChange ? zscore(f.change) : new Float64Array(n);
+  // self-similarity of the beat-synchronous pattern at lag L (mean product of z-scored features)
+  const sim = (L: number) => {
+    let s = 0;
+    let c = 0;
+    for (let i = 0; i + L < n; i++) {
+      s += zl[i] * zl[i + L] + zm[i] * zm[i + L] + zh[i] * zh[i + L] + zc[i] * zc[i + L];
+      c++;
+    }
+    return c ? s / (c * (hasChange ? 4 : 3)) : 0;
+  };
+  const score3 = (sim(3) + sim(6)) / 2 - (sim(2) + sim(4)) / 4;
+  const score4 = (sim(4) + sim(8)) / 2 - (sim(3) + sim(6)) / 4;
+  let M: number;
+  let conf: number;
+  if (compound) {
+    M = 2;
+    conf = 0.5;
+  } else {
+    M = score3 > score4 ? 3 : 4;
+    conf = Math.min(1, Math.abs(score3 - score4) * 2);
+  }
+  // downbeat phase: low onset + harmonic change at the bar start
+  const accent = new Float64Array(n);
+  for (let i = 0; i < n; i++) accent[i] = 0.5 * zl[i] + (hasChange ? zc[i] : 0) + 0.25 * zm[i];
+  const barLen = compound ? 2 : M;
+  let bestP = 0;
+  let bestS = Number.NEGATIVE_INFINITY;
+  const phaseScores: number[] = [];
+  for (let p = 0; p < barLen; p++) {
+    let s = 0;
+    let c = 0;
+    for (let i = p; i < n; i += barLen) {
+      s += accent[i];
+      c++;
+    }
+    s /= c || 1;
+    phaseScores.push(s);
+    if (s > bestS) {
+      bestS = s;
+      bestP = p;
+    }
+  }
+  const sortedS = [...phaseScores].sort((a, b) => b - a);
+  const phaseConf = Math.min(1, Math.max(0, (sortedS[0] - (sortedS[1] ?? 0)) / 1.5));
+  const downbeats: number[] = [];
+  for (let i = bestP; i < n; i += barLen) downbeats.push(beats[i]);
+  return {
+    meter: { beatsPerBar: M, confidence: Math.round(Math.sqrt(conf * phaseConf) * 1000) / 1000 },
+    downbeats,
+  };
+}

@@ -1,0 +1,263 @@
+/**
+ * Tempo and beat grid from the onset stream, computed once per stream and shared by the tempo
+ * and beats analysers (memoised on the stream object):
+ *
+ *   onset stream ─► beat novelty / activation (rhythm-signal.ts)
+ *        ├─► tempo salience + prior (tempo.ts) ─► candidate tempi, pulse / no pulse
+ *        ├─► metrical-level choice between the candidate and its ×2 / ×3 / ×½ / ×⅓ relatives
+ *        └─► beat-state-space HMM (beat-tracker.ts) restricted to [T/1.4, 1.4·T], so the tempo
+ *            may drift (ritardando, live playing, ramps) but not jump to another metrical level
+ *               ─► beats, BPM refined from the beat times, tempo curve (one point per 4 beats)
+ *
+ * "No pulse" (silence, noise, beatless ambient) gives null and a reason, never a made-up tempo.
+ */
+import type { OnsetStream } from "../features/onset.js";
+import type { Tempo, TempoCurve } from "../result.js";
+import type { BarPitchStream } from "../features/bar-pitch.js";
+import { trackBeats } from "./beat-tracker.js";
+import { beatFeatures } from "./meter.js";
+import { beatNovelty, interp, type Novelty } from "./rhythm-signal.js";
+import { localPeriodicity, MAX_BPM, MIN_BPM, salienceAt, saliencePeaks, type TempoSalience, tempoSalience } from "./tempo.js";
+
+export interface Rhythm {
+  tempo: Tempo | null;
+  /** Beat times, seconds (null when there is no pulse). */
+  beats: number[] | null;
+  tempoCurve: TempoCurve | null;
+  /** Why tempo/beats are null. */
+  reason: string | null;
+  /** The beat divides in three (6/8, 12/8, triplet feel) rather than two. */
+  compound: boolean;
+  novelty: Novelty;
+}
+
+/** Raw periodicity salience below which there is no pulse to speak of. */
+const MIN_PERIODICITY = 0.2;
+/** How much more activation the beats must catch than a random grid would (0..1). */
+const MIN_ALIGNMENT = 0.12;
+/** Below this confidence the "beat" is more likely imagined than heard (beatless ambient). */
+const MIN_CONFIDENCE = 0.12;
+/** Tempo freedom of the beat tracker around the chosen tempo (exclusive of ×⅔ and ×3/2). */
+const TEMPO_FREEDOM = 1.4;
+/** Fastest tempo a metrical-level change may move to (notated beats above this are rare). */
+const MAX_NOTATED_BPM = 220;
+/** Triple pulses at least this even (weaker pulses / first) are beats, not subdivisions. */
+const EVEN_TRIPLE = 0.6;
+/** Harmonic change repeating every 2 beats (autocorrelation above this) makes the bar 2 beats. */
+const DOUBLE_MIN = 0.2;
+/** Beats per tempo-curve point. */
+const CURVE_BEATS = 4;
+
+const memo = new WeakMap<OnsetStream, Rhythm>();
+
+export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream): Rhythm {
+  let r = memo.get(onset);
+  if (!r) {
+    r = computeRhythm(onset, barPitch);
+    memo.set(onset, r);
+  }
+  return r;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function computeRhythm(onset: OnsetStream, barPitch?: BarPitchStream): Rhythm {
+  const fps = onset.framesPerSecond;
+  const novelty = beatNovelty(onset, 1);
+  const none = (reason: string): Rhythm => ({ tempo: null, beats: null, tempoCurve: null, reason, compound: false, novelty });
+  const n = novelty.flux.length;
+  if (n < 4 * fps) return none("the audio is too short to find a beat (under 4 s)");
+  let energy = 0;
+  for (let i = 0; i < n; i++) energy += novelty.flux[i];
+  if (energy / n < 1e-4) return none("no onsets: the audio is silent or has no rhythmic events");
+  const ts = tempoSalience(novelty);
+  const peaks = saliencePeaks(ts, 8);
+  if (peaks.length === 0) return none("no periodicity in the onsets");
+  const bpm0 = peaks[0].bpm;
+  const periodicity = Math.max(salienceAt(ts, bpm0), localPeriodicity(novelty));
+  if (periodicity < MIN_PERIODICITY) {
+    return none(`no steady pulse: onset periodicity ${periodicity.toFixed(2)} is below ${MIN_PERIODICITY}`);
+  }
+  // metrical level: the salience peak, moved to a faster level when the bar structure says so
+  let chosen = bpm0;
+  let compound = isCompound(ts, chosen);
+  let tracked = track(novelty, chosen);
+  const beats0 = Array.from(tracked.frames, (f) => f / fps);
+  if (compound) {
+    // three equal pulses per "beat" are beats of a triple bar (3/4 at 3× the tempo); a strong
+    // first pulse and weaker second and third are the eighths of compound time (6/8)
+    const even = tripleEvenness(onset, beats0);
+    if (even > EVEN_TRIPLE && chosen * 3 <= MAX_NOTATED_BPM) {
+      chosen *= 3;
+      compound = false;
+      tracked = track(novelty, chosen);
+    }
+  } else if (barPitch && chosen * 2 <= MAX_NOTATED_BPM) {
+    // harmony changing every 2 beats (not 4) means those "beats" are half notes: the bar is two
+    // of them, the beat twice as fast (drum & bass and trap half-time feels, fast jazz)
+    const f = beatFeatures(onset, beats0, barPitch);
+    if (lagCorrelation(f.change, 2) > DOUBLE_MIN) {
+      chosen *= 2;
+      tracked = track(novelty, chosen);
+    }
+  }
+  // beats only where the music is: from the first to the last clear onset (as madmom decodes only
+  // between the first and last activation above its threshold); breaks inside keep their beats
+  const [first, last] = activeRange(novelty.flux);
+  const halfBeat = (30 * fps) / chosen;
+  const frames = tracked.frames.filter((f) => f >= first - halfBeat && f <= last + halfBeat);
+  if (frames.length < 4) return none("too few beats found");
+  // alignment: activation caught at the beats vs. the mean activation
+  const act = novelty.activation;
+  let meanAct = 0;
+  for (let i = 0; i < n; i++) meanAct += act[i];
+  meanAct /= n;
+  let beatAct = 0;
+  for (let i = 0; i < frames.length; i++) beatAct += act[frames[i]];
+  beatAct /= frames.length;
+  const alignment = (beatAct - meanAct) / Math.max(1e-9, 1 - meanAct);
+  if (alignment < MIN_ALIGNMENT) {
+    return none(`no steady pulse: the best beat grid explains too little of the onsets (${alignment.toFixed(2)})`);
+  }
+  const beats = Array.from(frames, (f) => round3(f / fps));
+  const curve = tempoCurve(beats);
+  const bpm = curve.steady ? steadyBpm(beats) : median(curve.points.map((p) => p.bpm));
+  const confidence = clamp01(smooth((periodicity - MIN_PERIODICITY) / 0.45) ** 0.5 * smooth((alignment - MIN_ALIGNMENT) / 0.4) ** 0.5);
+  if (confidence < MIN_CONFIDENCE) {
+    return none(`no clear pulse: the beat evidence is too weak (confidence ${confidence.toFixed(2)})`);
+  }
+  return {
+    tempo: { bpm: round1(bpm), confidence: round3(confidence), candidates: candidates(ts, bpm) },
+    beats,
+    tempoCurve: curve,
+    reason: null,
+    compound,
+    novelty,
+  };
+}
+
+function track(novelty: Novelty, bpm: number) {
+  return trackBeats(novelty.activation, {
+    framesPerSecond: novelty.framesPerSecond,
+    minBpm: Math.max(MIN_BPM * 0.8, bpm / TEMPO_FREEDOM),
+    maxBpm: Math.min(MAX_BPM * 1.2, bpm * TEMPO_FREEDOM),
+    numTempi: 200, // every integer interval in range (duplicates merge)
+    transitionLambda: 100,
+    observationLambda: 16,
+  });
+}
+
+/** Normalised autocorrelation of x at one lag. */
+function lagCorrelation(x: Float64Array, lag: number): number {
+  const n = x.length;
+  if (n <= lag + 2) return 0;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += x[i];
+  m /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (x[i] - m) ** 2;
+  let s = 0;
+  for (let i = 0; i + lag < n; i++) s += (x[i] - m) * (x[i + lag] - m);
+  return v > 0 ? (s * n) / ((n - lag) * v) : 0;
+}
+
+/** Mean mid+high onset strength at ⅓ and ⅔ of each beat relative to that at the beat. */
+export function tripleEvenness(onset: OnsetStream, beats: number[]): number {
+  const fps = onset.framesPerSecond;
+  const at = (t: number) => {
+    const c = Math.round(t * fps);
+    let m = 0;
+    for (let k = Math.max(0, c - 2); k <= Math.min(onset.mid.length - 1, c + 2); k++) {
+      const v = onset.mid[k] + onset.high[k];
+      if (v > m) m = v;
+    }
+    return m;
+  };
+  let s0 = 0;
+  let s12 = 0;
+  for (let i = 0; i + 1 < beats.length; i++) {
+    const d = beats[i + 1] - beats[i];
+    s0 += at(beats[i]);
+    s12 += (at(beats[i] + d / 3) + at(beats[i] + (2 * d) / 3)) / 2;
+  }
+  return s0 > 0 ? s12 / s0 : 0;
+}
+
+/** First and last frame whose novelty exceeds 10 % of its 99th percentile. */
+function activeRange(flux: Float32Array): [number, number] {
+  const sorted = Float32Array.from(flux).sort();
+  const thr = 0.1 * sorted[Math.floor(0.99 * (sorted.length - 1))];
+  let first = 0;
+  while (first < flux.length - 1 && flux[first] <= thr) first++;
+  let last = flux.length - 1;
+  while (last > first && flux[last] <= thr) last--;
+  return [first, last];
+}
+
+/** Octave alternatives of `bpm` with their share of the (prior-free) salience. */
+function candidates(ts: TempoSalience, bpm: number): { bpm: number; weight: number }[] {
+  const ratios = [1, 2, 0.5, 2 / 3, 3 / 2, 3, 1 / 3];
+  const list = ratios
+    .map((k) => ({ bpm: bpm * k, s: k === 1 ? Math.max(salienceAt(ts, bpm), 1e-6) : salienceAt(ts, bpm * k) }))
+    .filter((c) => c.bpm >= MIN_BPM && c.bpm <= MAX_BPM);
+  // the chosen tempo gets the weight the evidence gives it; the others share the rest
+  const z = list.reduce((a, c) => a + c.s, 0) || 1;
+  return list
+    .map((c) => ({ bpm: round1(c.bpm), weight: round3(c.s / z) }))
+    .sort((a, b) => (a.bpm === round1(bpm) ? -1 : b.bpm === round1(bpm) ? 1 : b.weight - a.weight));
+}
+
+/** Ternary beat division: the onsets correlate more at ⅓ and ⅔ of the beat than at ½. */
+export function isCompound(ts: TempoSalience, bpm: number): boolean {
+  const p = (60 * ts.framesPerSecond) / bpm;
+  const at = (x: number) => Math.max(interp(ts.acf, x - 0.5), interp(ts.acf, x), interp(ts.acf, x + 0.5));
+  const half = at(p / 2);
+  const third = (at(p / 3) + at((2 * p) / 3)) / 2;
+  return third > half + 0.05 && third > 0.15;
+}
+
+/** BPM of a steady grid: least-squares slope of beat time against beat index. */
+function steadyBpm(beats: number[]): number {
+  const n = beats.length;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sx += i;
+    sy += beats[i];
+    sxx += i * i;
+    sxy += i * beats[i];
+  }
+  const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  return 60 / slope;
+}
+
+/** Local tempo, one point per CURVE_BEATS beats; steady when the middle 80 % stay within ±2 %. */
+export function tempoCurve(beats: number[]): TempoCurve {
+  const points: { time: number; bpm: number }[] = [];
+  for (let i = 0; i + CURVE_BEATS < beats.length; i += CURVE_BEATS) {
+    const span = beats[i + CURVE_BEATS] - beats[i];
+    points.push({ time: beats[i], bpm: round1((60 * CURVE_BEATS) / span) });
+  }
+  if (points.length === 0 && beats.length > 1) {
+    points.push({ time: beats[0], bpm: round1((60 * (beats.length - 1)) / (beats[beats.length - 1] - beats[0])) });
+  }
+  const sorted = points.map((p) => p.bpm).sort((a, b) => a - b);
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(p * (sorted.length - 1))))];
+  const spread = sorted.length ? q(0.9) - q(0.1) : 0;
+  const med = sorted.length ? q(0.5) : 0;
+  return { steady: spread <= 0.04 * med, spread: round1(spread), points };
+}
+
+function median(x: number[]): number {
+  const s = [...x].sort((a, b) => a - b);
+  return s.length ? s[s.length >> 1] : 0;
+}
+const clamp01 = (x: number) => (x < 0 ? 0 : x > 1 ? 1 : x);
+/** Smoothstep on [0, 1]. */
+const smooth = (x: number) => {
+  const t = clamp01(x);
+  return t * t * (3 - 2 * t);
+};
