@@ -218,7 +218,7 @@ function measureFile(tools: Tool[], file: BenchFile, n: number): Map<Tool, Cell>
       const failed = s.find((c) => c.error);
       out.set(tool, {
         wall: median(s.map((c) => c.wall)),
-        rssMb: Math.max(...s.map((c) => c.rssMb)),
+        rssMb: Math.max(...s.map((c) => c.rssMb).filter(Number.isFinite)),
         estimate: s.find((c) => c.estimate)?.estimate,
         error: failed?.error,
       });

@@ -117,6 +117,12 @@ export interface Analysis {
   loudness?: Loudness | null;
   danceability?: Danceability | null;
   energy?: number | null;
+  /** Filled with danceability and energy: onsets per second (peak-picked onset envelope). */
+  onsetRate?: number | null;
+  /** Filled with danceability: how clearly the onsets repeat at one beat period, 0..1. */
+  pulseClarity?: number | null;
+  /** Filled with energy: Streich's dynamic complexity, LU (mean deviation from the loudness). */
+  dynamicComplexity?: number | null;
   warnings: string[];
   timings: Timings;
   version: string;

@@ -9,6 +9,7 @@ import { estimateKey } from "./key.js";
 import { loudness } from "./loudness.js";
 import { estimateMeter } from "./meter.js";
 import { analyzeRhythm } from "./rhythm.js";
+import { runDanceability, runEnergy } from "./audio-features.js";
 
 export interface AnalyzerInput {
   streams: Partial<Streams>;
@@ -86,6 +87,21 @@ export const ANALYZERS: Analyzer[] = [
       result.downbeats = m ? m.downbeats : null;
       result.meter = m ? m.meter : null;
     },
+  },
+  {
+    // DFA value + 0..1 score (analyzers/danceability.ts); pulseClarity and onsetRate are filled with
+    // it. Reads tempo/tempoCurve from the beats analyser, and degrades gracefully without them.
+    provides: ["danceability"],
+    streams: ["levels", "onset"],
+    requires: ["beats"],
+    run: runDanceability,
+  },
+  {
+    // 0..1 (analyzers/energy.ts); onsetRate and dynamicComplexity are filled with it
+    provides: ["energy"],
+    streams: ["levels", "onset", "timbre"],
+    requires: ["loudness"],
+    run: runEnergy,
   },
 ];
 

@@ -11,7 +11,7 @@
  * - `complexityDb`: Streich's dynamic-complexity loudness curve (Essentia `DynamicComplexity`):
  *   the signal through a first-order high-pass ("cheap B-weighting", ≈ 200 Hz corner), squared,
  *   smoothed by a leaky integrator with a 35 ms time constant and read at the end of every 200 ms
- *   frame, in dB (floor −90 dB). Essentia's filter coefficients are for 44.1 kHz; here the pole is
+ *   frame, in dB (floor SILENCE_DB ≈ −121.9 dB). Essentia's filter coefficients are for 44.1 kHz; here the pole is
  *   mapped to the analysis rate (p = 0.9719^(44100/rate), b0 = (1 + p)/2) so the corner stays put.
  *
  * One pass per sample, no allocation per block (outputs grow by doubling).
@@ -26,7 +26,7 @@ export interface LevelStream {
   frameStd: Float32Array;
   /** 200 ms frames per second (5). */
   complexityFramesPerSecond: number;
-  /** B-weighted, 35 ms-smoothed power at the end of each complete 200 ms frame, dB (≥ −90). */
+  /** B-weighted, 35 ms-smoothed power at the end of each complete 200 ms frame, dB (≥ SILENCE_DB). */
   complexityDb: Float32Array;
 }
 
@@ -35,7 +35,14 @@ const DC_FRAME_SECONDS = 0.2;
 const DC_TIME_CONSTANT = 0.035;
 /** Essentia's high-pass pole at 44.1 kHz. */
 const DC_POLE_44K = 0.9719;
-const SILENCE_POWER = 1e-9;
+/**
+ * Essentia floors the level at −90 dB of the *unnormalised* leaky sum Σ c^k·y², which is
+ * 1/(1 − c) ≈ 31.9 dB above the smoothed mean power at 44.1 kHz (essentia.js 0.1.3 behaves so:
+ * its complexity values are reproduced only with this floor); the same floor on the normalised
+ * power, whatever the rate: 1e-9 · (1 − c₄₄.₁).
+ */
+export const SILENCE_DB = -90 + 10 * Math.log10(1 - Math.exp(-1 / (DC_TIME_CONSTANT * 44100)));
+const SILENCE_POWER = 10 ** (SILENCE_DB / 10);
 
 /** The level-frame accumulator; exported for tests and for the bench (any rate). */
 export class LevelFrames {
@@ -111,7 +118,7 @@ export class LevelFrames {
         this.stdEnd = this.stdBoundary(this.stdIndex + 1);
       }
       if (this.pos === this.dcEnd) {
-        this.dc.push(10 * Math.log10(power < SILENCE_POWER ? SILENCE_POWER : power));
+        this.dc.push(power < SILENCE_POWER ? SILENCE_DB : 10 * Math.log10(power));
         this.dcEnd += this.dcFrame;
       }
     }

@@ -7,6 +7,8 @@ import { type ChromaStream, chromaStream } from "./chroma.js";
 import type { StreamDef } from "./frontend.js";
 import { type OnsetStream, onsetStream } from "./onset.js";
 import { type BarPitchStream, barPitchStream } from "./bar-pitch.js";
+import { type LevelStream, levelStream } from "./levels.js";
+import { type TimbreStream, timbreStream } from "./timbre.js";
 
 export interface Streams {
   loudness: LoudnessBlocks;
@@ -14,6 +16,10 @@ export interface Streams {
   chroma: ChromaStream;
   /** Coarse pitch classes at 21.5 blocks/s for bar finding (rhythm). */
   barPitch: BarPitchStream;
+  /** 10 ms and 200 ms level frames of the mono signal (danceability DFA, dynamic complexity). */
+  levels: LevelStream;
+  /** Spectral centroid, flatness and power at 10.8 frames/s (energy). */
+  timbre: TimbreStream;
 }
 export type StreamName = keyof Streams;
 
@@ -28,4 +34,6 @@ export const STREAMS: { [K in StreamName]: StreamDef<Streams[K]> } = {
   onset: onsetStream,
   chroma: chromaStream,
   barPitch: barPitchStream,
+  levels: levelStream,
+  timbre: timbreStream,
 };

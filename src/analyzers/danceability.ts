@@ -1,0 +1,64 @@
+/**
+ * Danceability: the DFA value (Streich & Herrera 2005, as Essentia computes it: analyzers/dfa.ts)
+ * and a 0..1 score that also asks for a clear, steady, strong pulse at a danceable tempo.
+ *
+ * The DFA value alone ranks white noise (≈ 2.2) above most dance music (1.0–1.5), because
+ * uncorrelated level fluctuations give a low DFA exponent; the score therefore lets the value
+ * only modulate pulse evidence. With clip(x) = min(max(x, 0), 1):
+ *
+ *   D  = clip((value − 0.9) / 0.8)                          DFA value, 0.9 → 0, 1.7 → 1
+ *   P  = clip(pulseClarity / 0.8)                           pulse clarity (analyzers/pulse.ts)
+ *   S  = P · stability                                      tempo stability, meaningless without a pulse:
+ *          stability = clip((tempoStability − 0.6) / 0.4), averaged with
+ *          clip(1 − (tempoCurve.spread / bpm − 0.02) / 0.08) when the beat tracker gave a tempo curve
+ *   B  = tempo.confidence when the tempo analyser ran (0 when it found no tempo); P otherwise
+ *   T  = exp(−½ (log₂(bpm / 120) / 0.7)²) for the tempo analyser's bpm (120 BPM → 1, 60/240 → 0.36);
+ *        0 when it found no tempo; 0.5 when it did not run
+ *   rhythm = 0.40 P + 0.20 S + 0.25 B + 0.15 T
+ *   score  = rhythm · (0.7 + 0.3 · D · P)
+ *
+ * Every rhythm input is optional: with no tempo/beat analyser in the run the score still comes
+ * from the onset envelope alone (B = P, T = 0.5, no curve term).
+ */
+import type { Tempo, TempoCurve } from "../result.js";
+import type { DfaResult } from "./dfa.js";
+import type { Pulse } from "./pulse.js";
+
+export interface DanceabilityParts {
+  D: number;
+  P: number;
+  S: number;
+  B: number;
+  T: number;
+  rhythm: number;
+  score: number;
+}
+
+export interface RhythmContext {
+  /** undefined: the tempo analyser did not run; null: it ran and found no tempo. */
+  tempo?: Tempo | null;
+  tempoCurve?: TempoCurve | null;
+}
+
+export const clip01 = (x: number) => (x < 0 ? 0 : x > 1 ? 1 : Number.isNaN(x) ? 0 : x);
+
+export function tempoPreference(bpm: number): number {
+  const octaves = Math.log2(bpm / 120) / 0.7;
+  return Math.exp(-0.5 * octaves * octaves);
+}
+
+export function danceabilityScore(dfa: DfaResult, pulse: Pulse, rhythm: RhythmContext): DanceabilityParts {
+  const D = clip01((dfa.value - 0.9) / 0.8);
+  const P = clip01(pulse.clarity / 0.8);
+  let stability = clip01((pulse.stability - 0.6) / 0.4);
+  const { tempo, tempoCurve } = rhythm;
+  if (tempo && tempoCurve && tempoCurve.points.length >= 3) {
+    stability = (stability + clip01(1 - (tempoCurve.spread / tempo.bpm - 0.02) / 0.08)) / 2;
+  }
+  const S = P * stability;
+  const B = tempo === undefined ? P : tempo ? clip01(tempo.confidence) : 0;
+  const T = tempo === undefined ? 0.5 : tempo ? tempoPreference(tempo.bpm) : 0;
+  const r = 0.4 * P + 0.2 * S + 0.25 * B + 0.15 * T;
+  const score = clip01(r * (0.7 + 0.3 * D * P));
+  return { D, P, S, B, T, rhythm: r, score };
+}
