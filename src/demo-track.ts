@@ -1,7 +1,7 @@
 /**
  * A synthesised example track with known truth, so `trackprobe analyze` with no argument (and the
  * benchmarks) have music to work on without shipping audio: drums (kick on every beat, snare on
- * 2 and 4, closed hats on eighths), a bass line and a chord pad over i–VI–III–VII in A minor.
+ * 2 and 4, closed hats on eighths), a bass line and a chord pad over i–iv–V–i in A minor.
  */
 export interface DemoTruth {
   bpm: number;
@@ -12,12 +12,12 @@ export interface DemoTruth {
 export const DEMO_TRUTH: DemoTruth = { bpm: 120, key: "A minor", beatsPerBar: 4 };
 
 const midiHz = (m: number) => 440 * 2 ** ((m - 69) / 12);
-// A minor: Am, F, C, G (root MIDI notes of the bass, triads for the pad)
+// A minor, i–iv–V–i: Am, Dm, E (with its leading tone G#), Am — MIDI notes, root first
 const CHORDS = [
   [57, 60, 64],
-  [53, 57, 60],
-  [48, 52, 55],
-  [55, 59, 62],
+  [50, 53, 57],
+  [52, 56, 59],
+  [57, 60, 64],
 ];
 
 export function renderDemoTrack(seconds: number, sampleRate = 44100, bpm = DEMO_TRUTH.bpm): Float32Array[] {

@@ -84,6 +84,16 @@ describe("trackprobe analyze", () => {
     assert.equal(o.duration, 30);
   });
 
+  it("the demo track's analysis matches its known truth (120 BPM, A minor, 4/4)", () => {
+    const r = cli(["analyze", "--format", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const o = JSON.parse(r.stdout);
+    assert.ok(Math.abs(o.tempo.bpm - 120) <= 1.2, `bpm ${o.tempo.bpm}`);
+    assert.equal(o.key.name, "A minor");
+    assert.equal(o.meter.beatsPerBar, 4);
+    assert.deepEqual(o.warnings, []);
+  });
+
   it("bad usage exits 2 with a message", () => {
     const f = cli(["analyze", a, "--features", "nonsense"]);
     assert.equal(f.code, 2);
