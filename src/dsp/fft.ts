@@ -51,6 +51,21 @@ export class RealFft {
    */
   magnitudes(frame: Float32Array, out: Float32Array): void {
     this.m.HEAPF32.set(frame, this.inPtr >> 2);
+    this.magnitudesOfInput(out);
+  }
+
+  /**
+   * Magnitudes of `signal[from .. from+size)` times `window`: the windowed frame is written
+   * straight into WASM memory (no intermediate copy).
+   */
+  windowedMagnitudes(signal: Float32Array, from: number, window: Float32Array, out: Float32Array): void {
+    const h = this.m.HEAPF32;
+    const at = this.inPtr >> 2;
+    for (let i = 0; i < this.size; i++) h[at + i] = signal[from + i] * window[i];
+    this.magnitudesOfInput(out);
+  }
+
+  private magnitudesOfInput(out: Float32Array): void {
     this.m._pffft_transform_ordered(this.setup, this.inPtr, this.outPtr, this.workPtr, PFFFT_FORWARD);
     const h = this.m.HEAPF32;
     const o = this.outPtr >> 2;

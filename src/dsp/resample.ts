@@ -54,12 +54,19 @@ export class Resampler {
     return new Resampler(m, st, inRate, outRate, m._malloc(STEP * 4), m._malloc(outCapacity * 4), m._malloc(8), outCapacity);
   }
 
-  /** Resamples the next block; returns the output produced so far (may be empty). */
+  private out = new Float32Array(0);
+
+  /**
+   * Resamples the next block; returns the output produced so far (may be empty), in a buffer
+   * that is reused by the next call.
+   */
   process(input: Float32Array): Float32Array {
     this.inputSeen += input.length;
-    const parts: Float32Array[] = [];
-    for (let off = 0; off < input.length; off += STEP) parts.push(this.run(input.subarray(off, off + STEP)));
-    return joinParts(parts);
+    const room = Math.ceil((input.length * this.outRate) / this.inRate) + 64 * (1 + input.length / STEP);
+    if (this.out.length < room) this.out = new Float32Array(room);
+    let n = 0;
+    for (let off = 0; off < input.length; off += STEP) n += this.run(input.subarray(off, off + STEP), this.out, n);
+    return this.out.subarray(0, n);
   }
 
   /** Drains the filter; returns the last samples, so the total is exactly the expected length. */
@@ -69,9 +76,10 @@ export class Resampler {
     let produced = this.outputGiven;
     const zeros = new Float32Array(Math.min(STEP, this.m._speex_resampler_get_input_latency(this.st) + 16));
     for (let guard = 0; produced < expected && guard < 64; guard++) {
-      const out = this.run(zeros);
-      parts.push(out);
-      produced += out.length;
+      const out = new Float32Array(this.outCapacity);
+      const n = this.run(zeros, out, 0);
+      parts.push(out.subarray(0, n));
+      produced += n;
     }
     const tail = joinParts(parts);
     const excess = this.outputGiven - expected;
@@ -80,7 +88,8 @@ export class Resampler {
     return excess > 0 ? tail.subarray(0, tail.length - excess) : tail;
   }
 
-  private run(chunk: Float32Array): Float32Array {
+  /** Resamples one chunk (≤ STEP samples) into `out` at `at`; returns the samples written. */
+  private run(chunk: Float32Array, out: Float32Array, at: number): number {
     const m = this.m;
     m.HEAPF32.set(chunk, this.inPtr >> 2);
     const lens = this.lenPtr >> 2;
@@ -89,7 +98,8 @@ export class Resampler {
     m._speex_resampler_process_float(this.st, 0, this.inPtr, this.lenPtr, this.outPtr, this.lenPtr + 4);
     const n = m.HEAPU32[lens + 1];
     this.outputGiven += n;
-    return m.HEAPF32.slice(this.outPtr >> 2, (this.outPtr >> 2) + n);
+    out.set(m.HEAPF32.subarray(this.outPtr >> 2, (this.outPtr >> 2) + n), at);
+    return n;
   }
 }
 

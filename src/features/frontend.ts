@@ -40,7 +40,7 @@ export type StreamInput = "pcm" | "mono" | "spectrum";
 export interface StreamSink<T> {
   /** Native PCM block (input "pcm"). */
   pcm?(block: PcmBlock): void;
-  /** Mono analysis-rate samples (input "mono"). */
+  /** Mono analysis-rate samples (input "mono"); the array is reused after the call. */
   mono?(samples: Float32Array): void;
   /** Magnitude spectrum of frame `index` (input "spectrum"); `mag` is reused after the call. */
   spectrum?(mag: Float32Array, index: number): void;
@@ -91,7 +91,7 @@ export class FrontEnd {
     this.samples += block.length;
     for (const s of this.pcmSinks) s.pcm?.(block);
     if (this.monoSinks.length + this.spectrumSinks.length > 0) {
-      const mono = downmix(block);
+      const mono = this.downmix(block);
       this.mono(this.resampler ? this.resampler.process(mono) : mono);
     }
     this.seconds += (performance.now() - t0) / 1000;
@@ -108,6 +108,29 @@ export class FrontEnd {
     return out;
   }
 
+  private mixBuffer = new Float32Array(0);
+
+  /** Mean of the channels, in a buffer reused from block to block. */
+  private downmix(block: PcmBlock): Float32Array {
+    const { channels, length } = block;
+    if (channels.length === 1) return channels[0].subarray(0, length);
+    if (this.mixBuffer.length < length) this.mixBuffer = new Float32Array(length);
+    const out = this.mixBuffer.subarray(0, length);
+    if (channels.length === 2) {
+      const [a, b] = channels;
+      for (let i = 0; i < length; i++) out[i] = 0.5 * (a[i] + b[i]);
+      return out;
+    }
+    out.set(channels[0].subarray(0, length));
+    for (let c = 1; c < channels.length; c++) {
+      const ch = channels[c];
+      for (let i = 0; i < length; i++) out[i] += ch[i];
+    }
+    const g = 1 / channels.length;
+    for (let i = 0; i < length; i++) out[i] *= g;
+    return out;
+  }
+
   private mono(samples: Float32Array): void {
     if (samples.length === 0) return;
     for (const s of this.monoSinks) s.mono?.(samples);
@@ -115,15 +138,6 @@ export class FrontEnd {
   }
 }
 
-function downmix(block: PcmBlock): Float32Array {
-  const { channels, length } = block;
-  if (channels.length === 1) return channels[0].subarray(0, length);
-  const out = new Float32Array(length);
-  for (const ch of channels) for (let i = 0; i < length; i++) out[i] += ch[i];
-  const g = 1 / channels.length;
-  for (let i = 0; i < length; i++) out[i] *= g;
-  return out;
-}
 
 /**
  * Cuts the mono signal into centred, Hann-windowed frames (frame i centred at sample i·hop, the
@@ -136,7 +150,6 @@ class Framer {
   private index = 0;
   private total = 0; // signal samples pushed
   private readonly window: Float32Array;
-  private readonly frame: Float32Array;
   private readonly mag: Float32Array;
 
   constructor(
@@ -148,7 +161,6 @@ class Framer {
     this.buf = new Float32Array(n * 4 + 65536);
     this.fill = n / 2; // leading zero padding
     this.window = hannWindow(n);
-    this.frame = new Float32Array(n);
     this.mag = new Float32Array(fft.bins);
   }
 
@@ -182,9 +194,7 @@ class Framer {
   private emit(lastFrame: number): void {
     const n = this.fft.size;
     while (this.next + n <= this.fill && this.index <= lastFrame) {
-      const { frame, window, buf } = this;
-      for (let i = 0, p = this.next; i < n; i++, p++) frame[i] = buf[p] * window[i];
-      this.fft.magnitudes(frame, this.mag);
+      this.fft.windowedMagnitudes(this.buf, this.next, this.window, this.mag);
       for (const s of this.sinks) s.spectrum?.(this.mag, this.index);
       this.index++;
       this.next += this.hop;

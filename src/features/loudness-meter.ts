@@ -125,34 +125,41 @@ export class LoudnessMeter {
     };
   }
 
-  /** Sample peak, and the true peak where the inputs could exceed the peak found so far. */
+  /**
+   * Sample peak, and the true peak where the inputs could exceed the peak found so far: one pass
+   * takes the maximum |x| of each chunk of CHUNK samples; a chunk's interpolated outputs depend on
+   * it and the TAPS−1 samples before it, so they are computed only when TRUE_PEAK_GAIN times the
+   * larger of its and the previous chunk's maximum can beat the peak.
+   */
   private trackPeaks(c: number, x: Float32Array, length: number): void {
-    let sp = this.samplePeak;
-    for (let i = 0; i < length; i++) {
-      const a = x[i] < 0 ? -x[i] : x[i];
-      if (a > sp) sp = a;
-    }
-    this.samplePeak = sp;
-    if (!this.opts.truePeak) return;
-    // ext = the previous TAPS−1 samples of this channel, then this block: output n uses ext[n .. n+TAPS)
-    if (this.ext.length < TAPS - 1 + length) this.ext = new Float32Array(TAPS - 1 + length);
-    const ext = this.ext;
     const hist = this.history[c];
-    ext.set(hist);
-    ext.set(x.subarray(0, length), TAPS - 1);
+    const truePeak = this.opts.truePeak === true;
+    let ext = this.ext;
+    if (truePeak) {
+      // ext = the previous TAPS−1 samples of this channel, then this block: output n uses ext[n .. n+TAPS)
+      if (ext.length < TAPS - 1 + length) ext = this.ext = new Float32Array(TAPS - 1 + length);
+      ext.set(hist);
+      ext.set(x.subarray(0, length), TAPS - 1);
+    }
+    let sp = this.samplePeak;
     let peak = Math.max(this.peak, sp);
+    let previous = 0;
+    for (let i = 0; i < TAPS - 1; i++) previous = Math.max(previous, Math.abs(hist[i]));
     for (let start = 0; start < length; start += CHUNK) {
       const stop = Math.min(length, start + CHUNK);
       let m = 0;
-      for (let i = start; i < stop + TAPS - 1; i++) {
-        const a = ext[i] < 0 ? -ext[i] : ext[i];
+      for (let i = start; i < stop; i++) {
+        const a = x[i] < 0 ? -x[i] : x[i];
         if (a > m) m = a;
       }
-      if (m * TRUE_PEAK_GAIN <= peak) continue; // no interpolated value here can beat the peak
-      peak = interpolatedPeak(ext, start, stop, peak);
+      if (m > sp) sp = m;
+      if (m > peak) peak = m;
+      if (truePeak && Math.max(m, previous) * TRUE_PEAK_GAIN > peak) peak = interpolatedPeak(ext, start, stop, peak);
+      previous = m;
     }
+    this.samplePeak = sp;
     this.peak = peak;
-    hist.set(ext.subarray(length, length + TAPS - 1));
+    if (truePeak) hist.set(ext.subarray(length, length + TAPS - 1));
   }
 }
 
