@@ -26,10 +26,16 @@ export interface AnalyzerInput {
 export interface Analyzer {
   /** Result fields this analyser fills (set to null with a warning when it cannot tell). */
   provides: FeatureName[];
+  /** Further result fields that come with them (reported only when one of `provides` is asked for). */
+  extras?: (keyof Analysis)[];
   streams: StreamName[];
   requires: FeatureName[];
   run(input: AnalyzerInput): void;
 }
+
+/** One rhythm model per analysis, shared by the tempo, beats and bar analysers. */
+const rhythmOf = ({ streams, once }: AnalyzerInput) =>
+  once("rhythm", () => analyzeRhythm(streams.onset as Streams["onset"], streams.barPitch));
 
 export const ANALYZERS: Analyzer[] = [
   {
@@ -44,6 +50,7 @@ export const ANALYZERS: Analyzer[] = [
   },
   {
     provides: ["key"],
+    extras: ["keySegments", "tuning"],
     streams: ["chroma"],
     requires: [],
     run({ streams, result, warnings }) {
@@ -58,8 +65,9 @@ export const ANALYZERS: Analyzer[] = [
     provides: ["tempo"],
     streams: ["onset", "barPitch"],
     requires: [],
-    run({ streams, result, warnings, once }) {
-      const r = once("rhythm", () => analyzeRhythm(streams.onset as Streams["onset"], streams.barPitch));
+    run(input) {
+      const { result, warnings } = input;
+      const r = rhythmOf(input);
       if (!r.tempo) warnings.push(`tempo: ${r.reason}`);
       result.tempo = r.tempo;
     },
@@ -67,10 +75,12 @@ export const ANALYZERS: Analyzer[] = [
   {
     // the beat grid follows tempo drift; tempoCurve is filled with it
     provides: ["beats"],
+    extras: ["tempoCurve"],
     streams: ["onset", "barPitch"],
     requires: ["tempo"],
-    run({ streams, result, warnings, once }) {
-      const r = once("rhythm", () => analyzeRhythm(streams.onset as Streams["onset"], streams.barPitch));
+    run(input) {
+      const { result, warnings } = input;
+      const r = rhythmOf(input);
       if (!r.beats) warnings.push(`beats: ${r.reason}`);
       result.beats = r.beats;
       result.tempoCurve = r.tempoCurve;
@@ -80,8 +90,9 @@ export const ANALYZERS: Analyzer[] = [
     provides: ["downbeats", "meter"],
     streams: ["onset", "barPitch"],
     requires: ["beats"],
-    run({ streams, result, warnings, once }) {
-      const r = once("rhythm", () => analyzeRhythm(streams.onset as Streams["onset"], streams.barPitch));
+    run(input) {
+      const { streams, result, warnings } = input;
+      const r = rhythmOf(input);
       const m = r.beats ? estimateMeter(streams.onset as Streams["onset"], r.beats, r.compound, streams.barPitch) : null;
       if (!m) warnings.push(`meter: ${r.reason ?? "too few beats to find bars"}`);
       result.downbeats = m ? m.downbeats : null;
@@ -92,6 +103,7 @@ export const ANALYZERS: Analyzer[] = [
     // DFA value + 0..1 score (analyzers/danceability.ts); pulseClarity and onsetRate are filled with
     // it. Reads tempo/tempoCurve from the beats analyser, and degrades gracefully without them.
     provides: ["danceability"],
+    extras: ["pulseClarity", "onsetRate"],
     streams: ["levels", "onset"],
     requires: ["beats"],
     run: runDanceability,
@@ -99,6 +111,7 @@ export const ANALYZERS: Analyzer[] = [
   {
     // 0..1 (analyzers/energy.ts); onsetRate and dynamicComplexity are filled with it
     provides: ["energy"],
+    extras: ["onsetRate", "dynamicComplexity"],
     streams: ["levels", "onset", "timbre"],
     requires: ["loudness"],
     run: runEnergy,
@@ -118,6 +131,13 @@ export function plan(features: readonly FeatureName[]): { analyzers: Analyzer[];
   const analyzers = ANALYZERS.filter((a) => a.provides.some((f) => wanted.has(f)));
   const streams = [...new Set(analyzers.flatMap((a) => a.streams))];
   return { analyzers, streams };
+}
+
+/** Result fields of the analysers that ran only as dependencies of what was asked for. */
+export function unrequestedFields(analyzers: Analyzer[], features: readonly FeatureName[]): (keyof Analysis)[] {
+  const asked = analyzers.filter((a) => a.provides.some((f) => features.includes(f)));
+  const keep = new Set<keyof Analysis>([...features, ...asked.flatMap((a) => a.extras ?? [])]);
+  return [...new Set(analyzers.flatMap((a) => [...a.provides, ...(a.extras ?? [])]))].filter((f) => !keep.has(f));
 }
 
 /** Features some analyser can currently compute. */

@@ -4,7 +4,7 @@
  */
 import { openDecoded } from "../audio/decode.js";
 import { type AudioInput, openSource } from "../audio/source.js";
-import { AVAILABLE_FEATURES, plan } from "../analyzers/registry.js";
+import { AVAILABLE_FEATURES, plan, unrequestedFields } from "../analyzers/registry.js";
 import { FrontEnd, type StreamDef } from "../features/frontend.js";
 import { STREAMS, type Streams } from "../features/streams.js";
 import { type Analysis, type FeatureName, TrackprobeError, VERSION } from "../result.js";
@@ -63,9 +63,7 @@ export async function analyze(input: AudioInput, options: AnalyzeOptions = {}): 
   };
   for (const a of analyzers) a.run({ streams: outputs, result, warnings, once });
   const t2 = performance.now();
-  for (const f of new Set(analyzers.flatMap((a) => a.provides))) {
-    if (!features.includes(f)) delete result[f];
-  }
+  for (const f of unrequestedFields(analyzers, features)) delete result[f];
   result.timings = {
     decode: round((t1 - t0) / 1000 - fe.seconds, 4),
     features: round(fe.seconds, 4),
