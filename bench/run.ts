@@ -17,6 +17,8 @@
  * Needs ffmpeg (to make the MP3s, as the floor, and as the peers' decoder), GNU time and coreutils
  * `timeout`. Not part of `npm test`: a full run takes several minutes.
  *
+ * A run that fails is retried once; a failure that repeats is an error cell, never a crash.
+ *
  * Options:
  *   --quick          skip the 60-minute file; score a subset of the corpus (6 tracks)
  *   --runs N         repetitions on the generated 3.5-minute file (default 3; median wall time)
@@ -205,8 +207,14 @@ function measureFile(tools: Tool[], file: BenchFile, n: number): Map<Tool, Cell>
     for (const tool of tools) {
       if (tool.unavailable) continue;
       log(`bench: ${file.name} · ${tool.name}${n > 1 ? ` · run ${r + 1}/${n}` : ""}`);
-      const cell = runOnce(tool, file.path, file.seconds);
-      if (cell.error) log(`bench:   failed: ${cell.error}`);
+      let cell = runOnce(tool, file.path, file.seconds);
+      if (cell.error) {
+        // Once more, so that a passing hiccup (another process rewriting a file the tool reads) is
+        // not reported as the tool failing; a failure that repeats is the cell's result.
+        log(`bench:   failed (${cell.error}); retrying once`);
+        cell = runOnce(tool, file.path, file.seconds);
+        if (cell.error) log(`bench:   failed again: ${cell.error}`);
+      }
       samples.get(tool)!.push(cell);
     }
   }
@@ -311,6 +319,7 @@ lines.push("working tree into bench/out/dist), decoding with its own decoders. E
 lines.push("process that decodes the file with ffmpeg to 44.1 kHz float (mono; stereo for LoudnessEBUR128) and runs it with its");
 lines.push("default parameters (RhythmExtractor2013 40–208 BPM). aubio's tools read the file themselves at its own sample rate, with");
 lines.push("their default settings. Wall time is the whole process: start-up, decode and analysis. Peak RSS is GNU time's %M.");
+lines.push("A run that fails is retried once; an `error:` cell failed twice (its message is the tool's last line of stderr).");
 lines.push("");
 lines.push(...speedSections(speed, tools, DEMO_TRUTH));
 if (corpus) lines.push(...corpusSections(corpusDir, corpus.entries, corpus.measured, tools, corpus.loudnessTruth, score));

@@ -109,12 +109,14 @@ main().then(
     try {
       const { EssentiaWASM } = require("essentia.js");
       const bytes = EssentiaWASM.HEAPU8 ? EssentiaWASM.HEAPU8.length : 0;
-      if (bytes) heap = ` (WASM heap ${(bytes / 2 ** 20).toFixed(0)} MiB of its 2048 MiB maximum)`;
+      if (bytes) heap = ` at a ${(bytes / 2 ** 20).toFixed(0)} MiB WASM heap (limit 2048 MiB)`;
     } catch {
       // essentia.js did not load: the message says so
     }
     const message = e && e.message ? e.message.split("\n")[0] : String(e);
-    process.stderr.write(`essentia-runner: ${message}${heap}\n`);
+    // Emscripten's abort() of a release build says nothing more; near the heap limit it is a failed allocation.
+    const text = /^abort\(/.test(message) ? `essentia.js WASM abort${heap}: out of memory` : `${message}${heap}`;
+    process.stderr.write(`essentia-runner: ${text}\n`);
     process.exit(1);
   },
 );
