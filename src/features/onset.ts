@@ -57,7 +57,7 @@ export const ONSET_DELAY_FRAMES = 2;
 
 function delayed(x: Float32Array): Float32Array {
   const out = new Float32Array(x.length);
-  out.set(x.subarray(0, x.length - ONSET_DELAY_FRAMES), ONSET_DELAY_FRAMES);
+  if (x.length > ONSET_DELAY_FRAMES) out.set(x.subarray(0, x.length - ONSET_DELAY_FRAMES), ONSET_DELAY_FRAMES);
   return out;
 }
 
