@@ -1,6 +1,6 @@
 /**
- * Tempo and beat grid from the onset stream, computed once per stream and shared by the tempo
- * and beats analysers (memoised on the stream object):
+ * Tempo and beat grid from the onset stream, computed once per analysis and shared by the tempo,
+ * beats and bar analysers (through the registry's `once`):
  *
  *   onset stream ─► beat novelty / activation (rhythm-signal.ts)
  *        ├─► tempo salience + prior (tempo.ts) ─► candidate tempi, pulse / no pulse
@@ -48,21 +48,10 @@ const DOUBLE_MIN = 0.2;
 /** Beats per tempo-curve point. */
 const CURVE_BEATS = 4;
 
-const memo = new WeakMap<OnsetStream, Rhythm>();
-
-export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream): Rhythm {
-  let r = memo.get(onset);
-  if (!r) {
-    r = computeRhythm(onset, barPitch);
-    memo.set(onset, r);
-  }
-  return r;
-}
-
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-function computeRhythm(onset: OnsetStream, barPitch?: BarPitchStream): Rhythm {
+export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream): Rhythm {
   const fps = onset.framesPerSecond;
   const novelty = beatNovelty(onset, 1);
   const none = (reason: string): Rhythm => ({ tempo: null, beats: null, tempoCurve: null, reason, compound: false, novelty });

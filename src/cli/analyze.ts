@@ -9,12 +9,17 @@ import { analyze } from "../pipeline/analyze.js";
 import { type AnalysisOutcome, type FeatureName, isFailure, TrackprobeError } from "../result.js";
 import { formatResults, OUTPUT_FORMATS, type OutputFormat } from "./format.js";
 import { UsageError } from "./usage-error.js";
+import { analyzeCached } from "../cache/cached-analyze.js";
+import { resolveCacheDir } from "../cache/location.js";
+import { ResultCache } from "../cache/store.js";
 import { writeFileAtomic } from "./write-atomic.js";
 
 interface AnalyzeFlags {
   format?: string;
   features?: string;
   output?: string;
+  cache: boolean;
+  cacheDir?: string;
 }
 
 const DEMO_NAME = "demo:120bpm-a-minor-30s.wav";
@@ -27,6 +32,8 @@ export function registerAnalyze(program: Command): void {
     .option("-f, --format <format>", `output format: ${OUTPUT_FORMATS.join("|")} (default: table on a terminal, json otherwise)`)
     .option("--features <list>", `comma-separated features to compute (default: all of ${AVAILABLE_FEATURES.join(",")})`)
     .option("-o, --output <file>", "write the results to FILE (atomically) instead of standard output")
+    .option("--no-cache", "neither read nor write the result cache (the one `scan` fills)")
+    .option("--cache-dir <dir>", "result cache folder (default: $TRACKPROBE_CACHE_DIR, else $XDG_CACHE_HOME/trackprobe or ~/.cache/trackprobe)")
     .addHelpText(
       "after",
       `
@@ -58,12 +65,14 @@ async function runAnalyze(patterns: string[], flags: AnalyzeFlags): Promise<numb
   if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`unknown format "${flags.format}"; use one of ${OUTPUT_FORMATS.join(", ")}`);
   const inputs = await expandInputs(patterns);
   const results: AnalysisOutcome[] = [];
+  const cache = flags.cache && inputs.some((i) => i.kind === "path") ? openCache(flags.cacheDir) : null;
   for (const input of inputs) {
-    const outcome = await analyzeOne(input, features);
+    const outcome = input.kind === "path" && cache ? (await analyzeCached(input.path, cache, { features, retryFailed: true })).outcome : await analyzeOne(input, features);
     if (isFailure(outcome)) process.stderr.write(`trackprobe: ${outcome.error.message}\n`);
     if (format === "ndjson" && !flags.output) process.stdout.write(formatResults([outcome], "ndjson"));
     else results.push(outcome);
   }
+  cache?.close();
   const text = formatResults(results, format);
   if (flags.output) await writeFileAtomic(flags.output, text);
   else if (format !== "ndjson") process.stdout.write(text);
@@ -97,5 +106,15 @@ async function analyzeOne(input: Input, features: FeatureName[] | undefined): Pr
   } catch (e) {
     if (e instanceof TrackprobeError) return { file, error: { code: e.code, message: e.message } };
     return { file, error: { code: "INTERNAL", message: `${file}: ${(e as Error).stack ?? e}` } };
+  }
+}
+
+/** The result cache, or null (with a note) when it cannot be opened: analysing still works. */
+function openCache(dir: string | undefined): ResultCache | null {
+  try {
+    return ResultCache.open(resolveCacheDir(dir));
+  } catch (e) {
+    process.stderr.write(`trackprobe: result cache not used: ${(e as Error).message}\n`);
+    return null;
   }
 }

@@ -4,6 +4,8 @@ import { Command, CommanderError } from "commander";
 import { TrackprobeError, VERSION } from "../result.js";
 import { registerAnalyze } from "./analyze.js";
 import { registerEval } from "./eval.js";
+import { registerExport } from "./export.js";
+import { registerScan } from "./scan.js";
 import { UsageError } from "./usage-error.js";
 
 export async function main(argv: string[]): Promise<number> {
@@ -14,6 +16,8 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerAnalyze(program);
   registerEval(program);
+  registerScan(program);
+  registerExport(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -1,0 +1,258 @@
+/** `trackprobe scan DIR...`: analyse a whole library through the cache, on all cores. */
+import { createWriteStream, promises as fs, type WriteStream } from "node:fs";
+import { availableParallelism } from "node:os";
+import { basename, dirname, join } from "node:path";
+import cliProgress from "cli-progress";
+import type { Command } from "commander";
+import { AVAILABLE_FEATURES } from "../analyzers/registry.js";
+import { resolveCacheDir } from "../cache/location.js";
+import { type ScanProgress, type ScanSummary, scanLibrary } from "../library/scan.js";
+import { KEY_NOTATIONS, type KeyNotation, type TagReport } from "../library/tags.js";
+import type { AnalysisOutcome } from "../result.js";
+import { parseFeatures } from "./analyze.js";
+import { formatResults, OUTPUT_FORMATS, type OutputFormat } from "./format.js";
+import { UsageError } from "./usage-error.js";
+import { writeFileAtomic } from "./write-atomic.js";
+
+interface ScanFlags {
+  jobs?: string;
+  features?: string;
+  format?: string;
+  output?: string;
+  cache: boolean;
+  cacheDir?: string;
+  retryFailed?: boolean;
+  hidden?: boolean;
+  writeTags?: boolean;
+  keyNotation: string;
+  dryRun?: boolean;
+  summaryJson?: string;
+  quiet?: boolean;
+}
+
+export function registerScan(program: Command): void {
+  program
+    .command("scan")
+    .description("analyse every audio file under folders, on all cores, through the result cache")
+    .argument("<dirs...>", "folders (or files) to scan; audio is recognised by content, not by name")
+    .option("-j, --jobs <n>", `worker threads (default: the number of cores, ${availableParallelism()} here)`)
+    .option("--features <list>", `comma-separated features to compute (default: all of ${AVAILABLE_FEATURES.join(",")})`)
+    .option("-f, --format <format>", `print each file's result: ${OUTPUT_FORMATS.join("|")} (default: ndjson when writing to a file or pipe, nothing on a terminal)`)
+    .option("-o, --output <file>", "write the results to FILE (atomically; ndjson is written as results come)")
+    .option("--no-cache", "neither read nor write the result cache (analyse every file)")
+    .option("--cache-dir <dir>", "result cache folder (default: $TRACKPROBE_CACHE_DIR, else $XDG_CACHE_HOME/trackprobe or ~/.cache/trackprobe)")
+    .option("--retry-failed", "analyse again files whose failure is cached (default: reported from the cache until the file changes)")
+    .option("--hidden", "also scan files and folders whose names start with '.'")
+    .option("--write-tags", "write BPM and key into each file's own tags (MP3, FLAC, Ogg, Opus, M4A)")
+    .option("--key-notation <notation>", `key notation for --write-tags: ${KEY_NOTATIONS.join("|")}`, "standard")
+    .option("--dry-run", "with --write-tags: report what would be written, change no file")
+    .option("--summary-json <file>", "also write the end-of-scan summary as JSON to FILE")
+    .option("-q, --quiet", "no progress and no summary on standard error (errors are still reported)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  trackprobe scan ~/Music                                   # fills the cache; progress and a summary
+  trackprobe scan ~/Music -o library.ndjson                 # and every file's result
+  trackprobe scan ~/Music --features tempo,key --write-tags --key-notation camelot --dry-run
+  trackprobe export ~/Music --format csv -o library.csv     # dump the cache later, no decoding
+
+Re-running a scan analyses only new and changed files. Ctrl-C stops cleanly; run it again to continue.
+Exit status: 0 all analysed, 1 some files failed, 2 bad usage, 130 interrupted.`,
+    )
+    .action(async (dirs: string[], flags: ScanFlags) => {
+      process.exitCode = await runScan(dirs, flags);
+    });
+}
+
+export function parseFormat(flag: string | undefined, fallback: OutputFormat | null): OutputFormat | null {
+  if (flag === undefined) return fallback;
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(flag)) throw new UsageError(`unknown format "${flag}"; use one of ${OUTPUT_FORMATS.join(", ")}`);
+  return flag as OutputFormat;
+}
+
+async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
+  const features = parseFeatures(flags.features) ?? AVAILABLE_FEATURES;
+  const jobs = flags.jobs === undefined ? availableParallelism() : Number(flags.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256, not "${flags.jobs}"`);
+  const format = parseFormat(flags.format, flags.output || !process.stdout.isTTY ? "ndjson" : null);
+  if (!(KEY_NOTATIONS as readonly string[]).includes(flags.keyNotation)) throw new UsageError(`unknown key notation "${flags.keyNotation}"; use one of ${KEY_NOTATIONS.join(", ")}`);
+  if (flags.dryRun && !flags.writeTags) throw new UsageError("--dry-run goes with --write-tags");
+  if (flags.writeTags && !features.includes("tempo") && !features.includes("key")) throw new UsageError("--write-tags needs tempo or key among --features");
+  const cacheDir = flags.cache ? resolveCacheDir(flags.cacheDir) : null;
+
+  const out = new ResultOutput(format, flags.output);
+  await out.open();
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write("\ntrackprobe: stopping (finished results are kept; Ctrl-C again to quit at once)\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const progress = flags.quiet ? null : new ProgressReporter(process.stderr.isTTY === true);
+  let summary: ScanSummary;
+  try {
+    summary = await scanLibrary({
+      roots: dirs,
+      features,
+      jobs,
+      cacheDir,
+      retryFailed: flags.retryFailed,
+      hidden: flags.hidden,
+      writeTags: flags.writeTags ? { notation: flags.keyNotation as KeyNotation, dryRun: !!flags.dryRun } : null,
+      signal: controller.signal,
+      onOutcome: format ? (o) => out.add(o) : undefined,
+      onTags: (r) => reportTags(r, progress),
+      onProgress: (p) => progress?.update(p),
+    });
+  } finally {
+    progress?.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  await out.close();
+  if (!flags.quiet) process.stderr.write(summaryText(summary));
+  else for (const f of summary.failures) process.stderr.write(`trackprobe: ${f.message}\n`);
+  if (flags.summaryJson) await writeFileAtomic(flags.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+  return summary.interrupted ? 130 : summary.failed > 0 ? 1 : 0;
+}
+
+function reportTags(r: TagReport, progress: ProgressReporter | null): void {
+  const values = [r.bpm != null ? `BPM ${r.bpm}` : "", r.key != null ? `key ${r.key}` : ""].filter(Boolean).join(", ");
+  const was = r.before ? ` (was: BPM ${r.before.bpm ?? "none"}, key ${r.before.key ?? "none"})` : "";
+  let line: string | null = null;
+  if (r.action === "would-write") line = `would write ${values} to ${r.file}${was}`;
+  else if (r.action === "failed") line = `trackprobe: ${r.file}: tags not written: ${r.reason}`;
+  else if (r.action === "skipped" && r.reason !== "no tempo or key to write") line = `${r.file}: tags not written: ${r.reason}`;
+  if (line) progress ? progress.log(`${line}\n`) : process.stderr.write(`${line}\n`);
+}
+
+/**
+ * Where results go. ndjson is written as each file finishes (to a temporary file renamed into
+ * place at the end when -o is given); json, csv and table need every row, sorted by path.
+ */
+export class ResultOutput {
+  private rows: AnalysisOutcome[] = [];
+  private stream: WriteStream | null = null;
+  private tmp: string | null = null;
+
+  constructor(
+    readonly format: OutputFormat | null,
+    readonly output?: string,
+  ) {}
+
+  async open(): Promise<void> {
+    if (this.format === "ndjson" && this.output) {
+      this.tmp = join(dirname(this.output), `.${basename(this.output)}.${process.pid}.${Date.now()}.tmp`);
+      this.stream = createWriteStream(this.tmp);
+      await new Promise<void>((res, rej) => this.stream?.once("open", () => res()).once("error", rej));
+    }
+  }
+
+  add(o: AnalysisOutcome): void {
+    if (this.format === "ndjson") {
+      const line = `${JSON.stringify(o)}\n`;
+      if (this.stream) this.stream.write(line);
+      else process.stdout.write(line);
+    } else if (this.format) this.rows.push(o);
+  }
+
+  async close(): Promise<void> {
+    if (this.stream && this.tmp && this.output) {
+      const s = this.stream;
+      await new Promise<void>((res, rej) => s.end((e?: Error | null) => (e ? rej(e) : res())));
+      await fs.rename(this.tmp, this.output);
+      return;
+    }
+    if (!this.format || this.format === "ndjson") return;
+    this.rows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    const text = this.rows.length === 0 && this.format === "json" ? "[]\n" : formatResults(this.rows, this.format);
+    if (this.output) await writeFileAtomic(this.output, text);
+    else process.stdout.write(text);
+  }
+}
+
+/** A progress bar on a terminal; a plain line every 10 s otherwise (logs, CI). */
+class ProgressReporter {
+  private bar: cliProgress.SingleBar | null = null;
+  private lastLine = 0;
+  private last: ScanProgress | null = null;
+
+  constructor(private readonly tty: boolean) {
+    if (tty) {
+      this.bar = new cliProgress.SingleBar(
+        {
+          stream: process.stderr,
+          format: " {bar} {value}/{total}{more} files | {failed} failed | {rate} files/s | ETA {etaText}",
+          hideCursor: true,
+          clearOnComplete: true,
+          fps: 5,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(0, 0, { more: "+", failed: 0, rate: "0.0", etaText: "…" });
+    }
+  }
+
+  update(p: ScanProgress): void {
+    this.last = p;
+    const rate = p.elapsed > 0 ? p.done / p.elapsed : 0;
+    const remaining = p.found - p.done;
+    const eta = rate > 0 ? remaining / rate : Number.NaN;
+    const etaText = p.walking ? "…" : Number.isFinite(eta) ? duration(eta) : "…";
+    if (this.bar) {
+      this.bar.setTotal(p.found);
+      this.bar.update(p.done, { more: p.walking ? "+" : "", failed: p.failed, rate: rate.toFixed(1), etaText });
+      return;
+    }
+    const now = Date.now();
+    if (now - this.lastLine < 10_000) return;
+    if (this.lastLine === 0) {
+      this.lastLine = now; // the first line after 10 s, not at once
+      return;
+    }
+    this.lastLine = now;
+    process.stderr.write(
+      `scan: ${p.done}/${p.found}${p.walking ? "+" : ""} files, ${p.failed} failed, ${rate.toFixed(1)} files/s, ETA ${etaText}\n`,
+    );
+  }
+
+  log(line: string): void {
+    if (this.bar) this.bar.stop();
+    process.stderr.write(line);
+    if (this.bar && this.last) {
+      this.bar.start(this.last.found, this.last.done, { more: this.last.walking ? "+" : "", failed: this.last.failed, rate: "", etaText: "…" });
+    }
+  }
+
+  stop(): void {
+    this.bar?.stop();
+  }
+}
+
+const duration = (s: number) => (s < 90 ? `${Math.ceil(s)}s` : s < 5400 ? `${Math.round(s / 60)}m` : `${(s / 3600).toFixed(1)}h`);
+
+export function summaryText(s: ScanSummary): string {
+  const rate = s.seconds > 0 ? s.files / s.seconds : 0;
+  const rt = s.seconds > 0 && s.audioSeconds > 0 ? `, ${Math.round(s.audioSeconds / s.seconds)}× realtime` : "";
+  const lines = [
+    `${s.interrupted ? "scan interrupted" : "scan"}: ${s.files} audio files in ${s.seconds.toFixed(1)} s (${rate.toFixed(1)} files/s${rt}, ${s.jobs} workers): ` +
+      `${s.analysed} analysed, ${s.cached} from cache, ${s.failed} failed`,
+  ];
+  const skipped = Object.entries(s.skipped);
+  if (skipped.length) lines.push(`  skipped: ${skipped.map(([why, n]) => `${n} ${why}`).join(", ")}`);
+  const tags = Object.entries(s.tags);
+  if (tags.length) lines.push(`  tags: ${tags.map(([a, n]) => `${n} ${a}`).join(", ")}`);
+  if (s.failures.length) {
+    lines.push("  failed:");
+    const shown = s.failures.slice(0, 50);
+    for (const f of shown) lines.push(`    ${f.message.split("\n")[0]} [${f.code}${f.cached ? ", cached: --retry-failed to try again" : ""}]`);
+    if (s.failures.length > shown.length) lines.push(`    … and ${s.failures.length - shown.length} more (see --summary-json)`);
+  }
+  if (s.interrupted) lines.push("  finished results are in the cache: run the same command again to continue");
+  if (!s.cacheFile) lines.push("  (cache off)");
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,186 @@
+/**
+ * The result cache: location, hashing, the engine key, the SQLite store (memo, results, failures,
+ * recovery from a broken file) and analyzeCached() (hit, changed file, failures, --retry-failed).
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { analyzeCached } from "../src/cache/cached-analyze.js";
+import { engineKey } from "../src/cache/fingerprint.js";
+import { hashFile } from "../src/cache/hash.js";
+import { defaultCacheDir, resolveCacheDir } from "../src/cache/location.js";
+import { CACHE_FILE, optionsKey, outcomeOf, ResultCache } from "../src/cache/store.js";
+import { type Analysis, VERSION } from "../src/result.js";
+import { tempDir, writeWav } from "./signals/files.js";
+import { sine } from "./signals/wav.js";
+
+describe("cache location", () => {
+  it("--cache-dir, then $TRACKPROBE_CACHE_DIR, then $XDG_CACHE_HOME/trackprobe, then ~/.cache/trackprobe", () => {
+    assert.equal(resolveCacheDir("/x/y", { TRACKPROBE_CACHE_DIR: "/a" }), "/x/y");
+    assert.equal(defaultCacheDir({ TRACKPROBE_CACHE_DIR: "/a", XDG_CACHE_HOME: "/b" }), "/a");
+    assert.equal(defaultCacheDir({ XDG_CACHE_HOME: "/b" }), "/b/trackprobe");
+    assert.match(defaultCacheDir({ XDG_CACHE_HOME: "relative/ignored" }), /\/\.cache\/trackprobe$/);
+    assert.match(defaultCacheDir({}), /\/\.cache\/trackprobe$/);
+  });
+});
+
+describe("hashing and the engine key", () => {
+  const { dir, cleanup } = tempDir();
+  after(cleanup);
+  it("hashFile is the SHA-256 of every byte (also past the 1 MiB read size)", async () => {
+    const bytes = Buffer.alloc(3 * 1024 * 1024 + 17);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
+    writeFileSync(join(dir, "f.bin"), bytes);
+    assert.equal(await hashFile(join(dir, "f.bin")), createHash("sha256").update(bytes).digest("hex"));
+  });
+  it("the engine key is VERSION plus a code hash, stable within a process", () => {
+    assert.match(engineKey(), new RegExp(`^${VERSION.replace(/\./g, "\\.")}\\+[0-9a-f]{12}$`));
+    assert.equal(engineKey(), engineKey());
+  });
+});
+
+const fakeAnalysis = (file: string): Analysis => ({
+  file,
+  format: "wav",
+  duration: 1,
+  sampleRate: 44100,
+  channels: 1,
+  loudness: { integrated: -20, range: 1, truePeak: -3 },
+  warnings: [],
+  timings: { decode: 0.1, features: 0.1, analyzers: 0.1 },
+  version: VERSION,
+});
+
+describe("ResultCache", () => {
+  const { dir, cleanup } = tempDir();
+  after(cleanup);
+  const stamp = { size: 10, mtimeNs: "123", ino: "7" };
+
+  it("remembers path → hash while size, mtime and inode match", () => {
+    const c = ResultCache.open(dir);
+    c.remember("/m/a.wav", stamp, { hash: "h1", format: "wav" });
+    assert.equal(c.memoFor("/m/a.wav", stamp)?.hash, "h1");
+    assert.equal(c.memoFor("/m/a.wav", { ...stamp, size: 11 }), undefined);
+    assert.equal(c.memoFor("/m/a.wav", { ...stamp, mtimeNs: "124" }), undefined);
+    assert.equal(c.memoFor("/m/a.wav", { ...stamp, ino: "8" }), undefined);
+    c.close();
+  });
+
+  it("stores results by (hash, engine, options), under any path name", () => {
+    const c = ResultCache.open(dir);
+    c.record("/m/a.wav", stamp, "h1", "E", "loudness", fakeAnalysis("a.wav"));
+    const e = c.entry("h1", "E", "loudness");
+    assert.equal(e?.status, "ok");
+    const o = outcomeOf(e as NonNullable<typeof e>, "elsewhere/copy.wav") as Analysis;
+    assert.equal(o.file, "elsewhere/copy.wav");
+    assert.deepEqual({ ...o, file: "a.wav" }, fakeAnalysis("a.wav"));
+    assert.equal(c.entry("h1", "E2", "loudness"), undefined, "another engine misses");
+    assert.equal(c.entry("h1", "E", "key,loudness"), undefined, "other options miss");
+    c.close();
+  });
+
+  it("stores failures that depend on the bytes (name re-attached), not passing ones", () => {
+    const c = ResultCache.open(dir);
+    c.record("/m/b.mp3", stamp, "h2", "E", "o", { file: "x/b.mp3", error: { code: "CORRUPT", message: "x/b.mp3: truncated" } });
+    const e = c.entry("h2", "E", "o");
+    assert.deepEqual(outcomeOf(e as NonNullable<typeof e>, "y/b.mp3"), { file: "y/b.mp3", error: { code: "CORRUPT", message: "y/b.mp3: truncated" } });
+    c.record("/m/c.mp3", stamp, "h3", "E", "o", { file: "c.mp3", error: { code: "UNREADABLE", message: "c.mp3: EACCES" } });
+    assert.equal(c.entry("h3", "E", "o"), undefined);
+    assert.equal(c.memoFor("/m/c.mp3", stamp)?.hash, "h3", "the hash is still remembered");
+    c.close();
+  });
+
+  it("lists the files under a folder, not its look-alike siblings", () => {
+    const c = ResultCache.open(dir);
+    for (const p of ["/lib/a/1.mp3", "/lib/a/sub/2.mp3", "/lib/ab/3.mp3", "/lib/a0.mp3", "/lib/a"]) c.remember(p, stamp, { note: "text" });
+    assert.deepEqual(c.filesUnder("/lib/a").map((r) => r.path), ["/lib/a", "/lib/a/1.mp3", "/lib/a/sub/2.mp3"]);
+    c.close();
+  });
+
+  it("several connections share it (WAL); a corrupt cache file is moved aside and rebuilt", () => {
+    const a = ResultCache.open(dir);
+    const b = ResultCache.open(dir);
+    a.record("/m/d.wav", stamp, "h4", "E", "o", fakeAnalysis("d.wav"));
+    assert.equal(b.entry("h4", "E", "o")?.status, "ok");
+    a.close();
+    b.close();
+    const broken = tempDir();
+    try {
+      writeFileSync(join(broken.dir, CACHE_FILE), "this is not a database ".repeat(100));
+      const origWrite = process.stderr.write;
+      let said = "";
+      process.stderr.write = ((s: string) => ((said += s), true)) as typeof process.stderr.write;
+      let c: ResultCache;
+      try {
+        c = ResultCache.open(broken.dir);
+      } finally {
+        process.stderr.write = origWrite;
+      }
+      assert.match(said, /could not be used .* moved to/);
+      c.remember("/x", stamp, { note: "text" });
+      assert.equal(c.memoFor("/x", stamp)?.note, "text");
+      c.close();
+    } finally {
+      broken.cleanup();
+    }
+  });
+});
+
+describe("analyzeCached", () => {
+  const { dir, cleanup } = tempDir();
+  after(cleanup);
+  const cacheDir = join(dir, "cache");
+  const f = writeWav(join(dir, "tone.wav"), [sine(440, 1, 44100, 0.3)], 44100);
+  const bad = join(dir, "bad.wav");
+  writeFileSync(bad, Buffer.concat([Buffer.from("RIFF\x24\x00\x00\x00WAVEfmt ", "latin1"), Buffer.alloc(40, 0xff)]));
+
+  it("analyses once; the second call is answered from the cache, same result", async () => {
+    const c = ResultCache.open(cacheDir);
+    const r1 = await analyzeCached(f, c, { features: ["loudness"] });
+    assert.equal(r1.source, "analysed");
+    const r2 = await analyzeCached(f, c, { features: ["loudness"] });
+    assert.equal(r2.source, "cache");
+    assert.deepEqual(r2.outcome, r1.outcome);
+    assert.equal(r2.hash, createHash("sha256").update(readFileSync(f)).digest("hex"));
+    const r3 = await analyzeCached(f, c, { features: ["loudness", "key"] });
+    assert.equal(r3.source, "analysed", "other features are another entry");
+    c.close();
+  });
+
+  it("a changed file is analysed again; same bytes under a new mtime are a hit by content", async () => {
+    const c = ResultCache.open(cacheDir);
+    utimesSync(f, new Date(), new Date(Date.now() + 5000));
+    assert.equal((await analyzeCached(f, c, { features: ["loudness"] })).source, "cache", "same content hash");
+    writeWav(f, [sine(440, 1, 44100, 0.6)], 44100);
+    const r = await analyzeCached(f, c, { features: ["loudness"] });
+    assert.equal(r.source, "analysed");
+    c.close();
+  });
+
+  it("failures are cached and returned until retryFailed", async () => {
+    const c = ResultCache.open(cacheDir);
+    const r1 = await analyzeCached(bad, c, { features: ["loudness"] });
+    assert.ok("error" in r1.outcome, "bad.wav fails");
+    assert.equal(r1.source, "analysed");
+    const r2 = await analyzeCached(bad, c, { features: ["loudness"] });
+    assert.equal(r2.source, "cache");
+    assert.deepEqual(r2.outcome, r1.outcome);
+    const r3 = await analyzeCached(bad, c, { features: ["loudness"], retryFailed: true });
+    assert.equal(r3.source, "analysed");
+    c.close();
+  });
+
+  it("without a cache it just analyses; a missing file is a NOT_FOUND outcome", async () => {
+    assert.equal((await analyzeCached(f, null, { features: ["loudness"] })).source, "analysed");
+    const c = ResultCache.open(cacheDir);
+    const r = await analyzeCached(join(dir, "nope.wav"), c, { features: ["loudness"] });
+    assert.equal("error" in r.outcome && r.outcome.error.code, "NOT_FOUND");
+    c.close();
+  });
+
+  it("options key is the sorted feature list", () => {
+    assert.equal(optionsKey(["tempo", "key", "loudness"]), "key,loudness,tempo");
+  });
+});
