@@ -78,6 +78,8 @@ interface RunResult {
   label: string;
   wall: number;
   rssMb: number;
+  /** User + system CPU seconds of the whole process (all threads, ffmpeg children included). */
+  cpu: number;
   summary: { files: number; analysed: number; cached: number; failed: number; decoded: number; seconds: number; audioSeconds: number };
 }
 
@@ -88,11 +90,11 @@ function run(label: string, cacheDir: string, jobs: number): RunResult {
   const cmd = [process.execPath, ...entry, "scan", lib, "--cache-dir", cacheDir, "-j", String(jobs), "-q", "--summary-json", summaryFile];
   if (FEATURES) cmd.push("--features", FEATURES);
   const t0 = performance.now();
-  const r = spawnSync("/usr/bin/time", ["-f", "%M", ...cmd], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const r = spawnSync("/usr/bin/time", ["-f", "%M %U %S", ...cmd], { encoding: "utf8", maxBuffer: 1 << 28 });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${label}: exit ${r.status}\n${r.stderr}`);
-  const rssKb = Number(r.stderr.trim().split("\n").pop());
-  return { label, wall, rssMb: rssKb / 1024, summary: JSON.parse(readFileSync(summaryFile, "utf8")) };
+  const [rssKb, user, sys] = (r.stderr.trim().split("\n").pop() ?? "").split(" ").map(Number);
+  return { label, wall, rssMb: rssKb / 1024, cpu: user + sys, summary: JSON.parse(readFileSync(summaryFile, "utf8")) };
 }
 
 await buildLibrary();
@@ -117,9 +119,12 @@ const fps = (r: RunResult) => r.summary.files / r.summary.seconds;
 const rt = (r: RunResult) => r.summary.audioSeconds / r.summary.seconds;
 const lines = [
   `scan bench — ${files} files × ${SECONDS} s (${FORMATS.map((f) => f.ext).join("/")}), features: ${FEATURES || "all"}, ${availableParallelism()} cores, ${dist ? "dist" : "tsx"}`,
-  `| run | files/s | realtime × | scan s | process wall s | peak RSS MB |`,
-  `|---|---|---|---|---|---|`,
-  ...results.map((r) => `| ${r.label} | ${fps(r).toFixed(1)} | ${r.summary.audioSeconds ? rt(r).toFixed(0) : "—"} | ${r.summary.seconds.toFixed(2)} | ${r.wall.toFixed(2)} | ${r.rssMb.toFixed(0)} |`),
+  `| run | files/s | realtime × | scan s | process wall s | CPU s (cores busy) | peak RSS MB |`,
+  `|---|---|---|---|---|---|---|`,
+  ...results.map(
+    (r) =>
+      `| ${r.label} | ${fps(r).toFixed(1)} | ${r.summary.audioSeconds ? rt(r).toFixed(0) : "—"} | ${r.summary.seconds.toFixed(2)} | ${r.wall.toFixed(2)} | ${r.cpu.toFixed(1)} (${(r.cpu / r.wall).toFixed(2)}) | ${r.rssMb.toFixed(0)} |`,
+  ),
   `speed-up -j 2 / -j 1: ${(fps(j2) / fps(j1)).toFixed(2)}× (goal ≥ 1.8×); re-scan: ${fps(re).toFixed(0)} files/s (goal ≥ 2000), decoded ${re.summary.decoded}`,
 ];
 process.stdout.write(`${lines.join("\n")}\n`);

@@ -193,7 +193,7 @@ class ProgressReporter {
         },
         cliProgress.Presets.shades_classic,
       );
-      this.bar.start(0, 0, { more: "+", failed: 0, rate: "0.0", etaText: "…" });
+      this.bar.start(1, 0, { more: "+", failed: 0, rate: "0.0", etaText: "…" });
     }
   }
 
@@ -204,7 +204,7 @@ class ProgressReporter {
     const eta = rate > 0 ? remaining / rate : Number.NaN;
     const etaText = p.walking ? "…" : Number.isFinite(eta) ? duration(eta) : "…";
     if (this.bar) {
-      this.bar.setTotal(p.found);
+      this.bar.setTotal(Math.max(p.found, 1));
       this.bar.update(p.done, { more: p.walking ? "+" : "", failed: p.failed, rate: rate.toFixed(1), etaText });
       return;
     }
