@@ -11,9 +11,12 @@ import { tempDir, writeWav } from "./signals/files.js";
 import { sine } from "./signals/wav.js";
 
 const MAIN = join(import.meta.dirname, "..", "src", "cli", "main.ts");
+const cache = tempDir();
+after(cache.cleanup);
 
 function cli(args: string[], input?: Uint8Array) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { input, encoding: "buffer", maxBuffer: 1 << 26 });
+  const env = { ...process.env, TRACKPROBE_CACHE_DIR: cache.dir }; // never the user's own cache
+  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { input, env, encoding: "buffer", maxBuffer: 1 << 26 });
   return { code: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
