@@ -3,22 +3,18 @@
  * Runs src/cli/main.ts through tsx so the test needs no build.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { tempDir, writeWav } from "./signals/files.js";
+import { runCli } from "./support/cli.js";
 import { sine } from "./signals/wav.js";
 
-const MAIN = join(import.meta.dirname, "..", "src", "cli", "main.ts");
 const cache = tempDir();
 after(cache.cleanup);
 
-function cli(args: string[], input?: Uint8Array) {
-  const env = { ...process.env, TRACKPROBE_CACHE_DIR: cache.dir }; // never the user's own cache
-  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { input, env, encoding: "buffer", maxBuffer: 1 << 26 });
-  return { code: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
+// never the user's own cache
+const cli = (args: string[], input?: Uint8Array) => runCli(args, { input, env: { TRACKPROBE_CACHE_DIR: cache.dir } });
 
 describe("trackprobe analyze", () => {
   const { dir, cleanup } = tempDir();

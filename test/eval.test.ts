@@ -47,7 +47,7 @@ function analysis(file: string, fields: Partial<Analysis>): Analysis {
   };
 }
 
-const key = (tonic: string, mode: "major" | "minor") => ({ tonic, mode, name: `${tonic} ${mode}`, camelot: "", openKey: "", confidence: 1 });
+const key = (tonic: string, mode: "major" | "minor") => ({ tonic, mode, name: `${tonic} ${mode}`, camelot: "", openKey: "", confidence: 1, candidates: [] });
 
 /** What the fake analyser returns, by audio file name. */
 const OUTCOMES: Record<string, AnalysisOutcome | Error> = {

@@ -12,8 +12,8 @@ import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { renderDemoTrack } from "../src/demo-track.js";
 import { encodeWithFfmpeg, haveFfmpeg, tempDir, writeWav } from "./signals/files.js";
+import { CLI_MAIN as MAIN, runCli } from "./support/cli.js";
 
-const MAIN = join(import.meta.dirname, "..", "src", "cli", "main.ts");
 const FEATURES = "loudness,tempo,key";
 
 interface Summary {
@@ -27,14 +27,7 @@ interface Summary {
   interrupted: boolean;
 }
 
-function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], {
-    encoding: "utf8",
-    maxBuffer: 1 << 26,
-    env: { ...process.env, ...env },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { env });
 
 /** Runs a scan writing its summary to a file; returns the summary, the exit code and the output. */
 function scan(dirs: string[], cacheDir: string, extra: string[] = []) {
@@ -114,7 +107,7 @@ describe("trackprobe scan", { skip: haveFfmpeg ? false : "ffmpeg is not on PATH 
     assert.ok(r.summary.failures.filter((f) => f.code === "CORRUPT" || f.code === "UNSUPPORTED_FORMAT").length >= 1);
     const corrupt = r.summary.failures.find((f) => f.file.endsWith("corrupt.wav"));
     assert.equal(corrupt?.cached, true, "a remembered failure is not retried");
-    const byFile = (a: { file: string }[]) => [...a].sort((x, y) => x.file.localeCompare(y.file));
+    const byFile = (a: { file: string; error?: unknown }[]) => [...a].sort((x, y) => x.file.localeCompare(y.file));
     assert.deepEqual(byFile(lines(r.stdout)).filter((o) => !o.error), byFile(first).filter((o) => !o.error));
   });
 

@@ -15,14 +15,9 @@ import { stampOf } from "../src/cache/store.js";
 import { tagValuesOf, writeTags } from "../src/library/tags.js";
 import type { Analysis } from "../src/result.js";
 import { encodeWithFfmpeg, haveFfmpeg, tempDir } from "./signals/files.js";
+import { runCli } from "./support/cli.js";
 
-const MAIN = join(import.meta.dirname, "..", "src", "cli", "main.ts");
-import { spawnSync } from "node:child_process";
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[]) => runCli(args);
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const fileHash = (p: string) => sha(readFileSync(p));
