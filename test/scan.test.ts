@@ -12,20 +12,12 @@ import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { renderDemoTrack } from "../src/demo-track.js";
 import { encodeWithFfmpeg, haveFfmpeg, tempDir, writeWav } from "./signals/files.js";
+import type { ScanSummary } from "../src/library/scan.js";
 import { CLI_MAIN as MAIN, runCli } from "./support/cli.js";
 
 const FEATURES = "loudness,tempo,key";
 
-interface Summary {
-  files: number;
-  analysed: number;
-  cached: number;
-  failed: number;
-  decoded: number;
-  skipped: Record<string, number>;
-  failures: { file: string; code: string; message: string; cached: boolean }[];
-  interrupted: boolean;
-}
+type Summary = ScanSummary;
 
 const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { env });
 
