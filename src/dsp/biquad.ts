@@ -36,8 +36,10 @@ export function biquadFilter(f: Biquad, state: BiquadState, input: Float32Array,
 /**
  * The two K-weighting stages of ITU-R BS.1770-4 for any sample rate: a high-shelf (+4 dB above
  * ~1.7 kHz, the head's acoustic effect) and the RLB high-pass (~38 Hz). The analogue prototypes'
- * parameters are those that reproduce the standard's 48 kHz coefficients exactly (as derived in
- * libebur128); the bilinear transform maps them to `sampleRate`.
+ * parameters (f0, Q, gain) are those that reproduce the standard's 48 kHz coefficients (its
+ * Tables 1 and 2) to ~1e-9, as derived for libebur128; the bilinear transform with the
+ * frequency pre-warped (K = tan(π f0 / fs)) maps them to `sampleRate`. Numerators and
+ * denominators are normalised by a0, so a0 = 1 is implied.
  */
 export function kWeighting(sampleRate: number): [Biquad, Biquad] {
   let K = Math.tan((Math.PI * 1681.974450955533) / sampleRate);
