@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import FFT from "fft.js";
 import { hannWindow, RealFft } from "../src/dsp/fft.js";
 import { Resampler } from "../src/dsp/resample.js";
-import { sine } from "./signals/wav.js";
+import { concat, sine } from "./signals/wav.js";
 
 describe("RealFft", () => {
   it("matches fft.js magnitudes within float32 rounding (1e-5 of the peak)", async () => {
@@ -48,15 +48,10 @@ function rms(x: Float32Array, from: number, to: number): number {
 async function resampleInBlocks(x: Float32Array, inRate: number, outRate: number, block: number): Promise<Float32Array> {
   const r = await Resampler.create(inRate, outRate);
   const parts: Float32Array[] = [];
-  for (let i = 0; i < x.length; i += block) parts.push(r.process(x.subarray(i, i + block)));
+  // process() reuses its output buffer: keep a copy of each block
+  for (let i = 0; i < x.length; i += block) parts.push(r.process(x.subarray(i, i + block)).slice());
   parts.push(r.flush());
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(...parts);
 }
 
 describe("Resampler", () => {

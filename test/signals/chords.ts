@@ -144,16 +144,7 @@ export function mix(...parts: Float32Array[]): Float32Array {
   return out;
 }
 
-/** One after the other. */
-export function concat(...parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concat } from "./wav.js";
 
 /** Mono float WAV bytes, ready for analyze(). */
 export function wav(samples: Float32Array): Buffer {

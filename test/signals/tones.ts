@@ -1,16 +1,9 @@
 /** Tone sequences and music-like material with known structure, for the loudness tests. */
-import { sine } from "./wav.js";
+import { concat, sine } from "./wav.js";
 
 /** Concatenated sine segments, each [peak level dBFS, seconds], phase continuous within a segment. */
 export function sineSequence(rate: number, segments: [number, number][], hz = 1000): Float32Array {
-  const parts = segments.map(([db, s]) => sine(hz, s, rate, 10 ** (db / 20)));
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(...segments.map(([db, s]) => sine(hz, s, rate, 10 ** (db / 20))));
 }
 
 /** A small deterministic generator (LCG) of uniform values in [−1, 1). */

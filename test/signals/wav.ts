@@ -100,3 +100,14 @@ export function whiteNoise(seconds: number, sampleRate: number, amplitude = 0.5,
   }
   return out;
 }
+
+/** The parts one after the other. */
+export function concat(...parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
