@@ -85,7 +85,7 @@ export function trackprobeTool(cli: string, available: readonly FeatureName[] | 
     name: `trackprobe ${label}`,
     kind: "trackprobe",
     provides,
-    command: (f) => ["node", cli, "analyze", f, ...(wanted === null ? [] : ["--features", features.join(",")]), "--format", "json"],
+    command: (f) => ["node", cli, "analyze", f, ...(wanted === null ? [] : ["--features", features.join(",")]), "--format", "json", "--no-cache"],
     parse: parseTrackprobe,
   };
   if (available === null) tool.unavailable = why;
