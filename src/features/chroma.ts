@@ -55,11 +55,10 @@ export interface ChromaOptions {
   minFundamentalHz: number;
   harmonics: number;
   harmonicDecay: number;
-  /** Peak salience: magnitude above this multiple of the ±neighbourhood mean. */
+  /** Peak salience: the peak must stand this many times above the valleys on both sides. */
   salience: number;
+  /** How far (bins) the valleys are looked for on each side. */
   neighbourhood: number;
-  /** Salience against the side valleys (prominence) instead of the neighbourhood mean. */
-  valley: boolean;
   /** Peak weight: magnitude^power. */
   power: number;
 }
@@ -76,7 +75,6 @@ export const CHROMA_DEFAULTS: ChromaOptions = {
   salience: 4,
   neighbourhood: 8,
   power: 1,
-  valley: true,
 };
 
 const FINE = 36; // bins per octave while streaming
@@ -92,14 +90,11 @@ export function createChromaStream(opts: Partial<ChromaOptions> = {}): StreamDef
       const binHz = info.analysisRate / info.frameSize;
       const bins = info.frameSize / 2 + 1;
       const W = o.neighbourhood;
-      const useValley = o.valley;
       const salience = o.salience;
       const kLo = Math.max(2, Math.ceil(o.minHz / binHz));
       const kHi = Math.min(bins - 2, Math.floor(o.maxHz / binHz));
       const kBass = o.bassMaxHz / binHz;
       const kTune = TUNING_MIN_HZ / binHz;
-      // prefix sums of the magnitude over [kLo − W, kHi + W]
-      const cs = new Float64Array(bins + 1);
       const harmShift = new Float64Array(o.harmonics); // semitones below the peak
       const harmWeight = new Float64Array(o.harmonics);
       for (let h = 1; h <= o.harmonics; h++) {
@@ -156,20 +151,11 @@ export function createChromaStream(opts: Partial<ChromaOptions> = {}): StreamDef
           if (index % o.frameStride !== 0) return;
           if (block === tonal.length) grow();
           const base = block * FINE;
-          const a0 = Math.max(0, kLo - W);
-          const a1 = Math.min(bins - 1, kHi + W);
           let sumAll = 0;
           let frameMax = 0;
-          if (useValley) {
-            for (let k = kLo; k <= kHi; k++) {
-              sumAll += mag[k];
-              if (mag[k] > frameMax) frameMax = mag[k];
-            }
-          } else {
-            cs[a0] = 0;
-            for (let k = a0; k <= a1; k++) cs[k + 1] = cs[k] + mag[k];
-            sumAll = cs[kHi + 1] - cs[kLo];
-            for (let k = kLo; k <= kHi; k++) if (mag[k] > frameMax) frameMax = mag[k];
+          for (let k = kLo; k <= kHi; k++) {
+            sumAll += mag[k];
+            if (mag[k] > frameMax) frameMax = mag[k];
           }
           // peaks more than 60 dB below the frame's strongest carry no weight worth the work
           const floor = Math.max(1e-6, frameMax * 1e-3);
@@ -177,21 +163,14 @@ export function createChromaStream(opts: Partial<ChromaOptions> = {}): StreamDef
           for (let k = kLo; k <= kHi; k++) {
             const m = mag[k];
             if (m < floor || m <= mag[k - 1] || m < mag[k + 1]) continue;
-            if (useValley) {
-              // prominence: the peak over the higher of the valleys on either side (≤ W bins)
-              const need = m / salience;
-              let l = k - 1;
-              while (l > k - W && l > 0 && mag[l - 1] < mag[l]) l--;
-              if (mag[l] > need) continue;
-              let r = k + 1;
-              while (r < k + W && r < bins - 1 && mag[r + 1] < mag[r]) r++;
-              if (mag[r] > need) continue;
-            } else {
-              const lo = Math.max(a0, k - W);
-              const hi = Math.min(a1, k + W);
-              const mean = (cs[hi + 1] - cs[lo]) / (hi - lo + 1);
-              if (m < o.salience * mean) continue;
-            }
+            // prominence: the peak over the higher of the valleys on either side (≤ W bins)
+            const need = m / salience;
+            let l = k - 1;
+            while (l > k - W && l > 0 && mag[l - 1] < mag[l]) l--;
+            if (mag[l] > need) continue;
+            let r = k + 1;
+            while (r < k + W && r < bins - 1 && mag[r + 1] < mag[r]) r++;
+            if (mag[r] > need) continue;
             // parabolic interpolation of the log magnitude (Hann main lobe is near-Gaussian)
             const l0 = Math.log(mag[k - 1] + 1e-12);
             const l1 = Math.log(m);
