@@ -136,7 +136,15 @@ export type ErrorCode =
   | "NEEDS_FFMPEG"
   | "CORRUPT"
   | "BAD_OPTION"
+  | "TIMEOUT"
   | "INTERNAL";
+
+/**
+ * Failures that describe the file's bytes (the same bytes always fail the same way) and may be
+ * cached under its content hash. The others come from the way the file was read (a missing or
+ * unreadable path, a watchdog timeout, a crash) and are never stored.
+ */
+export const CONTENT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["EMPTY", "UNSUPPORTED_FORMAT", "CORRUPT"]);
 
 /** What a file that could not be analysed gives in place of its Analysis. */
 export interface AnalysisFailure {
