@@ -5,6 +5,10 @@
  * is a hang: its native stacks are saved with gdb (when installed) and it is killed.
  *
  *   node scripts/hang-loop.mjs FILE [--runs 1000] [--parallel 2] [--timeout 30] [--node-arg X]...
+ *
+ * Without --node-arg the CLI is started as a user starts it (bin/trackprobe.js, its shebang);
+ * with --node-arg, as `node X... bin/trackprobe.js` (e.g. --node-arg=--stack-size=984 runs the
+ * old, flag-less path: the launcher starts the CLI again with its flags).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -38,9 +42,10 @@ const t0 = Date.now();
 function once() {
   return new Promise((resolve) => {
     const n = ++started;
-    const child = spawn(process.execPath, [...values["node-arg"], bin, "analyze", positionals[0], "--no-cache", "--format", "json"], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    // As a user runs it (the shebang), or with explicit node flags for experiments.
+    const args = ["analyze", positionals[0], "--no-cache", "--format", "json"];
+    const [cmd, argv] = values["node-arg"].length ? [process.execPath, [...values["node-arg"], bin, ...args]] : [bin, args];
+    const child = spawn(cmd, argv, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => {

@@ -6,9 +6,11 @@ import { registerAnalyze } from "./analyze.js";
 import { registerEval } from "./eval.js";
 import { registerExport } from "./export.js";
 import { registerScan } from "./scan.js";
+import { watchLauncher } from "./signals.js";
 import { UsageError } from "./usage-error.js";
 
 export async function main(argv: string[]): Promise<number> {
+  watchLauncher();
   const program = new Command("trackprobe")
     .description("Fast music analysis: tempo, beat grid, key, loudness (EBU R128), danceability, energy")
     .version(VERSION, "-V, --version")

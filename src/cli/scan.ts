@@ -1,21 +1,24 @@
 /** `trackprobe scan DIR...`: analyse a whole library through the cache, on all cores. */
 import { createWriteStream, promises as fs, type WriteStream } from "node:fs";
 import { availableParallelism } from "node:os";
-import { basename, dirname, join } from "node:path";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { AVAILABLE_FEATURES } from "../analyzers/registry.js";
 import { resolveCacheDir } from "../cache/location.js";
+import { DEFAULT_SECONDS_PER_AUDIO_MINUTE } from "../library/pool.js";
 import { type ScanProgress, type ScanSummary, scanLibrary } from "../library/scan.js";
 import { KEY_NOTATIONS, type KeyNotation, type TagReport } from "../library/tags.js";
+import { removeStaleTemps, tempPathFor } from "../library/temp-files.js";
 import type { AnalysisOutcome } from "../result.js";
 import { parseFeatures } from "./analyze.js";
 import { formatResults, OUTPUT_FORMATS, type OutputFormat } from "./format.js";
+import { exitCodeFor, onStopRequest } from "./signals.js";
 import { UsageError } from "./usage-error.js";
 import { writeFileAtomic } from "./write-atomic.js";
 
 interface ScanFlags {
   jobs?: string;
+  timeout?: string;
   features?: string;
   format?: string;
   output?: string;
@@ -36,6 +39,10 @@ export function registerScan(program: Command): void {
     .description("analyse every audio file under folders, on all cores, through the result cache")
     .argument("<dirs...>", "folders (or files) to scan; audio is recognised by content, not by name")
     .option("-j, --jobs <n>", `worker threads (default: the number of cores, ${availableParallelism()} here)`)
+    .option(
+      "--timeout <seconds>",
+      `per-file time limit, in seconds per minute of audio (and for files under a minute); a file past it is stopped and reported as TIMEOUT; 0: no limit (default: ${DEFAULT_SECONDS_PER_AUDIO_MINUTE})`,
+    )
     .option("--features <list>", `comma-separated features to compute (default: all of ${AVAILABLE_FEATURES.join(",")})`)
     .option("-f, --format <format>", `print each file's result: ${OUTPUT_FORMATS.join("|")} (default: ndjson when writing to a file or pipe, nothing on a terminal)`)
     .option("-o, --output <file>", "write the results to FILE (atomically; ndjson is written as results come)")
@@ -58,7 +65,7 @@ Examples:
   trackprobe export ~/Music --format csv -o library.csv     # dump the cache later, no decoding
 
 Re-running a scan analyses only new and changed files. Ctrl-C stops cleanly; run it again to continue.
-Exit status: 0 all analysed, 1 some files failed, 2 bad usage, 130 interrupted.`,
+Exit status: 0 all analysed, 1 some files failed, 2 bad usage, 130 interrupted (143 by SIGTERM, 129 by SIGHUP).`,
     )
     .action(async (dirs: string[], flags: ScanFlags) => {
       process.exitCode = await runScan(dirs, flags);
@@ -75,6 +82,8 @@ async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
   const features = parseFeatures(flags.features) ?? AVAILABLE_FEATURES;
   const jobs = flags.jobs === undefined ? availableParallelism() : Number(flags.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256, not "${flags.jobs}"`);
+  const timeout = flags.timeout === undefined ? DEFAULT_SECONDS_PER_AUDIO_MINUTE : Number(flags.timeout);
+  if (flags.timeout?.trim() === "" || !Number.isFinite(timeout) || timeout < 0) throw new UsageError(`--timeout must be a number of seconds (0: no limit), not "${flags.timeout}"`);
   const format = parseFormat(flags.format, flags.output || !process.stdout.isTTY ? "ndjson" : null);
   if (!(KEY_NOTATIONS as readonly string[]).includes(flags.keyNotation)) throw new UsageError(`unknown key notation "${flags.keyNotation}"; use one of ${KEY_NOTATIONS.join(", ")}`);
   if (flags.dryRun && !flags.writeTags) throw new UsageError("--dry-run goes with --write-tags");
@@ -84,15 +93,19 @@ async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
   const out = new ResultOutput(format, flags.output);
   await out.open();
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = () => {
-    if (++interrupts > 1) process.exit(130);
-    process.stderr.write("\ntrackprobe: stopping (finished results are kept; Ctrl-C again to quit at once)\n");
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
   const progress = flags.quiet ? null : new ProgressReporter(process.stderr.isTTY === true);
+  let stopReason = "SIGINT";
+  const stopListening = onStopRequest((reason, count) => {
+    if (count > 1) {
+      progress?.stop();
+      process.exit(exitCodeFor(reason));
+    }
+    stopReason = reason;
+    const line = "trackprobe: stopping (finished results are kept; Ctrl-C again to quit at once)\n";
+    if (progress) progress.log(line);
+    else process.stderr.write(line);
+    controller.abort();
+  });
   let summary: ScanSummary;
   try {
     summary = await scanLibrary({
@@ -103,6 +116,7 @@ async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
       retryFailed: flags.retryFailed,
       hidden: flags.hidden,
       writeTags: flags.writeTags ? { notation: flags.keyNotation as KeyNotation, dryRun: !!flags.dryRun } : null,
+      secondsPerAudioMinute: timeout === 0 ? null : timeout,
       signal: controller.signal,
       onOutcome: format ? (o) => out.add(o) : undefined,
       onTags: (r) => reportTags(r, progress),
@@ -110,14 +124,13 @@ async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
     });
   } finally {
     progress?.stop();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    stopListening();
   }
   await out.close();
   if (!flags.quiet) process.stderr.write(summaryText(summary));
   else for (const f of summary.failures) process.stderr.write(`trackprobe: ${f.message}\n`);
   if (flags.summaryJson) await writeFileAtomic(flags.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
-  return summary.interrupted ? 130 : summary.failed > 0 ? 1 : 0;
+  return summary.interrupted ? exitCodeFor(stopReason) : summary.failed > 0 ? 1 : 0;
 }
 
 function reportTags(r: TagReport, progress: ProgressReporter | null): void {
@@ -146,7 +159,8 @@ export class ResultOutput {
 
   async open(): Promise<void> {
     if (this.format === "ndjson" && this.output) {
-      this.tmp = join(dirname(this.output), `.${basename(this.output)}.${process.pid}.${Date.now()}.tmp`);
+      await removeStaleTemps(this.output);
+      this.tmp = tempPathFor(this.output);
       this.stream = createWriteStream(this.tmp);
       await new Promise<void>((res, rej) => this.stream?.once("open", () => res()).once("error", rej));
     }
@@ -236,10 +250,11 @@ class ProgressReporter {
 const duration = (s: number) => (s < 90 ? `${Math.ceil(s)}s` : s < 5400 ? `${Math.round(s / 60)}m` : `${(s / 3600).toFixed(1)}h`);
 
 export function summaryText(s: ScanSummary): string {
-  const rate = s.seconds > 0 ? s.files / s.seconds : 0;
+  const done = s.analysed + s.cached + s.failed;
+  const rate = s.seconds > 0 ? done / s.seconds : 0;
   const rt = s.seconds > 0 && s.audioSeconds > 0 ? `, ${Math.round(s.audioSeconds / s.seconds)}× realtime` : "";
   const lines = [
-    `${s.interrupted ? "scan interrupted" : "scan"}: ${s.files} audio files in ${s.seconds.toFixed(1)} s (${rate.toFixed(1)} files/s${rt}, ${s.jobs} workers): ` +
+    `${s.interrupted ? `scan interrupted: ${done} of` : "scan:"} ${s.files} audio files in ${s.seconds.toFixed(1)} s (${rate.toFixed(1)} files/s${rt}, ${s.jobs} workers): ` +
       `${s.analysed} analysed, ${s.cached} from cache, ${s.failed} failed`,
   ];
   const skipped = Object.entries(s.skipped);

@@ -27,6 +27,7 @@ port.on("message", (m: JobMessage | { type: "abort" }) => {
   }
   void run(m);
 });
+port.postMessage({ type: "ready" } satisfies WorkerReply);
 
 async function run(job: JobMessage): Promise<void> {
   const controller = new AbortController();
@@ -38,6 +39,7 @@ async function run(job: JobMessage): Promise<void> {
       name: job.path,
       signal: controller.signal,
       retryFailed: data.retryFailed,
+      onProgress: (audioSeconds) => port?.postMessage({ type: "progress", id: job.id, audioSeconds } satisfies WorkerReply),
     });
     reply = { type: "done", id: job.id, source: r.source, outcome: r.outcome };
     if (data.writeTags && !isFailure(r.outcome)) {

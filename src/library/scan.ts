@@ -26,6 +26,8 @@ export interface ScanOptions {
   retryFailed?: boolean;
   hidden?: boolean;
   writeTags?: { notation: KeyNotation; dryRun: boolean } | null;
+  /** Per-file time limit in seconds per minute of audio (default DEFAULT_SECONDS_PER_AUDIO_MINUTE); null: none. */
+  secondsPerAudioMinute?: number | null;
   /** Stops the scan: nothing new is started, files in flight are aborted, finished results stay. */
   signal?: AbortSignal;
   /** Each file's result (fresh, cached, or failure), in completion order. */
@@ -136,11 +138,10 @@ export async function scanLibrary(o: ScanOptions): Promise<ScanSummary> {
     finish({ file: path, error: { code: note === "empty" ? "EMPTY" : "UNSUPPORTED_FORMAT", message: `${path}: ${what}` } }, "analysed");
   };
   const dispatch = (path: string) => {
-    pool ??= new WorkerPool(o.jobs, {
-      cacheDir: o.cacheDir,
-      features: o.features,
-      retryFailed: !!o.retryFailed,
-      writeTags: o.writeTags ?? null,
+    pool ??= new WorkerPool({
+      size: o.jobs,
+      data: { cacheDir: o.cacheDir, features: o.features, retryFailed: !!o.retryFailed, writeTags: o.writeTags ?? null },
+      secondsPerAudioMinute: o.secondsPerAudioMinute,
     });
     const p = pool.run(path).then((r) => {
       pending.delete(p);

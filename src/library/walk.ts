@@ -2,13 +2,15 @@
  * Walking a music library: every regular file under the given folders, depth first in name
  * order. Symbolic links are followed (libraries are often assembled from links) but each folder
  * is entered once, by device and inode, so a link loop ends; a file reached twice (hard link,
- * link to a file) is listed once. FIFOs, sockets and devices are never opened. Problems are
+ * link to a file) is listed once. FIFOs, sockets and devices are never opened, nor trackprobe's
+ * own temporary files (a killed run's output or tag copy: they are not music). Problems are
  * events, not exceptions: one unreadable folder does not stop the walk.
  */
 import { type BigIntStats, promises as fs } from "node:fs";
 import { extname, join } from "node:path";
 import { type Sniffed, sniff } from "../audio/sniff.js";
 import { ByteReader } from "../audio/source.js";
+import { isTempName } from "./temp-files.js";
 
 export type WalkEvent =
   | { type: "file"; path: string; stat: BigIntStats }
@@ -56,6 +58,10 @@ export async function* walk(roots: readonly string[], options: WalkOptions = {})
       names.sort();
       for (const n of names) {
         if (!options.hidden && n.startsWith(".")) continue;
+        if (isTempName(n)) {
+          yield { type: "skip", path: join(path, n), reason: "trackprobe temporary file" };
+          continue;
+        }
         yield* visit(join(path, n), false);
       }
       return;
