@@ -17,7 +17,7 @@ import type { BarPitchStream } from "../features/bar-pitch.js";
 import { trackBeats } from "./beat-tracker.js";
 import { beatFeatures } from "./meter.js";
 import { beatNovelty, interp, type Novelty } from "./rhythm-signal.js";
-import { localPeriodicity, MAX_BPM, MIN_BPM, salienceAt, saliencePeaks, type TempoSalience, tempoSalience } from "./tempo.js";
+import { localPeriodicity, MAX_BPM, MIN_BPM, salienceAt, saliencePeaks, type TempoSalience, tempoCandidates, tempoSalience } from "./tempo.js";
 
 export interface Rhythm {
   tempo: Tempo | null;
@@ -35,8 +35,8 @@ export interface Rhythm {
 const MIN_PERIODICITY = 0.2;
 /** How much more activation the beats must catch than a random grid would (0..1). */
 const MIN_ALIGNMENT = 0.12;
-/** Below this confidence the "beat" is more likely imagined than heard (beatless ambient). */
-const MIN_CONFIDENCE = 0.12;
+/** Below this beat evidence the "beat" is more likely imagined than heard (beatless ambient). */
+const MIN_EVIDENCE = 0.12;
 /** Tempo freedom of the beat tracker around the chosen tempo (exclusive of ×⅔ and ×3/2). */
 const TEMPO_FREEDOM = 1.4;
 /** Fastest tempo a metrical-level change may move to (notated beats above this are rare). */
@@ -112,12 +112,14 @@ export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream): Rh
   const beats = Array.from(frames, (f) => round3(f / fps));
   const curve = tempoCurve(beats);
   const bpm = curve.steady ? steadyBpm(beats) : median(curve.points.map((p) => p.bpm));
-  const confidence = clamp01(smooth((periodicity - MIN_PERIODICITY) / 0.45) ** 0.5 * smooth((alignment - MIN_ALIGNMENT) / 0.4) ** 0.5);
-  if (confidence < MIN_CONFIDENCE) {
-    return none(`no clear pulse: the beat evidence is too weak (confidence ${confidence.toFixed(2)})`);
+  // beat evidence: is there a beat at all (tempo.confidence also weighs the alternatives: tempo.ts)
+  const evidence = clamp01(smooth((periodicity - MIN_PERIODICITY) / 0.45) ** 0.5 * smooth((alignment - MIN_ALIGNMENT) / 0.4) ** 0.5);
+  if (evidence < MIN_EVIDENCE) {
+    return none(`no clear pulse: the beat evidence is too weak (${evidence.toFixed(2)})`);
   }
+  const reading = tempoCandidates(ts, bpm, evidence);
   return {
-    tempo: { bpm: round1(bpm), confidence: round3(confidence), candidates: candidates(ts, bpm) },
+    tempo: { bpm: round1(bpm), confidence: round3(reading.confidence), candidates: reading.candidates },
     beats,
     tempoCurve: curve,
     reason: null,
@@ -182,19 +184,6 @@ function activeRange(flux: Float32Array): [number, number] {
   let last = flux.length - 1;
   while (last > first && flux[last] <= thr) last--;
   return [first, last];
-}
-
-/** Octave alternatives of `bpm` with their share of the (prior-free) salience. */
-function candidates(ts: TempoSalience, bpm: number): { bpm: number; weight: number }[] {
-  const ratios = [1, 2, 0.5, 2 / 3, 3 / 2, 3, 1 / 3];
-  const list = ratios
-    .map((k) => ({ bpm: bpm * k, s: k === 1 ? Math.max(salienceAt(ts, bpm), 1e-6) : salienceAt(ts, bpm * k) }))
-    .filter((c) => c.bpm >= MIN_BPM && c.bpm <= MAX_BPM);
-  // the chosen tempo gets the weight the evidence gives it; the others share the rest
-  const z = list.reduce((a, c) => a + c.s, 0) || 1;
-  return list
-    .map((c) => ({ bpm: round1(c.bpm), weight: round3(c.s / z) }))
-    .sort((a, b) => (a.bpm === round1(bpm) ? -1 : b.bpm === round1(bpm) ? 1 : b.weight - a.weight));
 }
 
 /** Ternary beat division: the onsets correlate more at ⅓ and ⅔ of the beat than at ½. */

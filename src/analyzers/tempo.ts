@@ -12,8 +12,13 @@
  *    rhythm.ts), not from the prior alone.
  * 4. Pulse detection: no tempo when the novelty's periodicity is too weak (silence, noise,
  *    beatless ambient) — `null` with a reason rather than a made-up number.
+ * 5. Candidates and confidence (tempoCandidates): every alternative reading of the reported tempo
+ *    gets the weight of the periodicity evidence that the reported tempo does not already explain;
+ *    the confidence is the beat evidence times the reported tempo's margin over the strongest
+ *    alternative. Definitions at tempoCandidates.
  */
 import type { OnsetStream } from "../features/onset.js";
+import type { TempoCandidate } from "../result.js";
 import { autocorrelation, beatNovelty, interp, type Novelty } from "./rhythm-signal.js";
 
 export const MIN_BPM = 40;
@@ -133,6 +138,110 @@ export function saliencePeaks(ts: TempoSalience, count = 8): { bpm: number; valu
   }
   peaks.sort((a, b) => b.value - a.value);
   return peaks.slice(0, count);
+}
+
+/** Ratios of the reported tempo that are always listed as candidates (inside MIN_BPM..MAX_BPM). */
+export const CANDIDATE_RATIOS = [1, 2, 1 / 2, 3, 1 / 3, 3 / 2, 2 / 3] as const;
+/**
+ * Strongest other salience peaks listed as well: not within ±4 % of a listed candidate, nor of the
+ * bar-level ×¼ and ×4 (a metrical level no one reports as the tempo).
+ */
+export const EXTRA_PEAKS = 2;
+/** A comb lag within this many seconds of a multiple of the reported beat period is explained by it. */
+export const EXPLAINED_SECONDS = 0.035;
+
+/**
+ * Comb salience of `bpm` (as tempoSalience: the peaks of the normalised autocorrelation at the
+ * first four multiples k·ℓ of its period ℓ, weighted 1/k) counting only the multiples that are
+ * not within EXPLAINED_SECONDS of the reported tempo's grid: the periodicity that the reported
+ * tempo leaves unexplained. The grid is the reported beat and its eighth notes (multiples of half
+ * the beat period), except for the ×2 reading, which is that eighth-note level: its grid is the
+ * beat. 0..1.
+ */
+export function unexplainedSalience(ts: TempoSalience, bpm: number, reportedBpm: number): number {
+  const fps = ts.framesPerSecond;
+  const r = ts.acf;
+  const lag = (60 * fps) / bpm;
+  const double = Math.abs(bpm / reportedBpm - 2) <= 0.08;
+  const beat = (60 * fps) / reportedBpm / (double ? 1 : 2);
+  const tol = EXPLAINED_SECONDS * fps;
+  let s = 0;
+  let w = 0;
+  for (let k = 1; k <= 4; k++) {
+    const x = k * lag;
+    if (x + 1 >= r.length) break;
+    w += 1 / k;
+    const m = Math.round(x / beat);
+    if (m >= 1 && Math.abs(x - m * beat) <= tol) continue;
+    s += Math.max(interp(r, x), interp(r, x - 0.5), interp(r, x + 0.5)) / k;
+  }
+  return w > 0 ? Math.max(0, s / w) : 0;
+}
+
+export interface TempoReading {
+  /** evidence · margin (see tempoCandidates), 0..1. */
+  confidence: number;
+  /** Best first; weights sum to 1. */
+  candidates: TempoCandidate[];
+  /** The reported tempo's share of the weight and the strongest alternative's (unrounded). */
+  reportedWeight: number;
+  rivalWeight: number;
+}
+
+/**
+ * Candidates and confidence of a reported tempo `bpm`, given `evidence` (0..1) that there is a
+ * beat at all (how periodic the onsets are and how much of them the beat grid catches).
+ *
+ *   candidates  the reported tempo (always); its ×2, ×½, ×3, ×⅓, ×3/2 and ×⅔ (within MIN_BPM..MAX_BPM);
+ *               and the EXTRA_PEAKS strongest other peaks of the prior-weighted salience (not ×4, ×¼)
+ *   E(bpm)      = prior(bpm) · S(bpm)                                   (S: comb salience, 0..1)
+ *   E(c)        = prior(c) · max(U(c), S(c) − S(bpm), 0)   for every other candidate c, where
+ *               U(c) is unexplainedSalience(c, bpm). A slower metrical level (×½, ×⅓) has all its
+ *               comb lags on the reported beat grid, so only an accent — salience in excess of
+ *               the reported tempo's — speaks for it; a click track gives its ×½ no weight.
+ *   weight      = E / ΣE over the candidates (rounded to 3 decimals), sorted best first
+ *   margin      = max(0, 1 − max_c E(c) / E(bpm))     (0 when an alternative weighs as much)
+ *   confidence  = evidence · margin
+ *
+ * So the confidence is never above 1 − w_alt/w_reported for any listed alternative: it is 1 only
+ * for a clear beat whose alternatives explain nothing the reported tempo does not, and 0 whenever
+ * an alternative weighs as much as the reported tempo (which is then not the first candidate).
+ */
+export function tempoCandidates(ts: TempoSalience, bpm: number, evidence: number): TempoReading {
+  const list: { bpm: number; e: number }[] = [];
+  const sReported = salienceAt(ts, bpm);
+  const listed = (b: number) => list.some((c) => Math.abs(b / c.bpm - 1) <= 0.04);
+  const add = (b: number, reported: boolean) => {
+    if (!reported && (b < MIN_BPM || b > MAX_BPM)) return;
+    const s = reported ? sReported : Math.max(unexplainedSalience(ts, b, bpm), salienceAt(ts, b) - sReported, 0);
+    list.push({ bpm: b, e: tempoPrior(b) * s });
+  };
+  for (const k of CANDIDATE_RATIOS) add(bpm * k, k === 1);
+  let extra = 0;
+  for (const p of saliencePeaks(ts, 8)) {
+    if (extra >= EXTRA_PEAKS) break;
+    const bar = Math.abs(p.bpm / bpm - 4) <= 0.16 || Math.abs((4 * p.bpm) / bpm - 1) <= 0.04;
+    if (bar || listed(p.bpm) || p.bpm < MIN_BPM || p.bpm > MAX_BPM) continue;
+    add(p.bpm, false);
+    if (list[list.length - 1].e > 0) extra++;
+    else list.pop();
+  }
+  const reported = list[0];
+  const total = list.reduce((a, c) => a + c.e, 0);
+  const rival = list.slice(1).reduce((a, c) => Math.max(a, c.e), 0);
+  const margin = reported.e > 0 ? Math.max(0, 1 - rival / reported.e) : 0;
+  const round1 = (x: number) => Math.round(x * 10) / 10;
+  const round3 = (x: number) => Math.round(x * 1000) / 1000;
+  const candidates = list
+    .map((c, i) => ({ i, bpm: round1(c.bpm), weight: total > 0 ? c.e / total : i === 0 ? 1 : 0 }))
+    .sort((a, b) => b.weight - a.weight || a.i - b.i)
+    .map((c) => ({ bpm: c.bpm, weight: round3(c.weight) }));
+  return {
+    confidence: Math.min(1, Math.max(0, evidence)) * margin,
+    candidates,
+    reportedWeight: total > 0 ? reported.e / total : 1,
+    rivalWeight: total > 0 ? rival / total : 0,
+  };
 }
 
 export { beatNovelty };
