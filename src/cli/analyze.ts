@@ -7,12 +7,12 @@ import { AVAILABLE_FEATURES } from "../analyzers/registry.js";
 import { renderDemoTrack } from "../demo-track.js";
 import { analyze } from "../pipeline/analyze.js";
 import { type AnalysisOutcome, type FeatureName, isFailure, TrackprobeError } from "../result.js";
-import { formatResults, OUTPUT_FORMATS, type OutputFormat } from "./format.js";
+import { formatOfPath, formatResults, OUTPUT_FORMATS, type OutputFormat } from "./format.js";
 import { UsageError } from "./usage-error.js";
 import { analyzeCached } from "../cache/cached-analyze.js";
-import { resolveCacheDir } from "../cache/location.js";
-import { ResultCache } from "../cache/store.js";
-import { writeFileAtomic } from "./write-atomic.js";
+import { CacheDirError, openResultCache, resolveCacheDir } from "../cache/location.js";
+import type { ResultCache } from "../cache/store.js";
+import { checkOutputFile, writeFileAtomic } from "./write-atomic.js";
 
 interface AnalyzeFlags {
   format?: string;
@@ -24,12 +24,13 @@ interface AnalyzeFlags {
 
 const DEMO_NAME = "demo:120bpm-a-minor-30s.wav";
 
-export function registerAnalyze(program: Command): void {
+export function registerAnalyze(program: Command, opts: { isDefault: boolean } = { isDefault: true }): void {
   program
-    .command("analyze", { isDefault: true })
+    .command("analyze", opts)
+    .alias("analyse")
     .description("analyse audio files and print tempo, key, loudness, … for each")
     .argument("[files...]", 'audio files or glob patterns; "-" reads standard input; none: a generated 30 s demo track')
-    .option("-f, --format <format>", `output format: ${OUTPUT_FORMATS.join("|")} (default: table on a terminal, json otherwise)`)
+    .option("-f, --format <format>", `output format: ${OUTPUT_FORMATS.join("|")} (default: from -o's extension, .json .ndjson .jsonl .csv .txt; else table on a terminal, json otherwise)`)
     .option("--features <list>", `comma-separated features to compute (default: all of ${AVAILABLE_FEATURES.join(",")})`)
     .option("-o, --output <file>", "write the results to FILE (atomically) instead of standard output")
     .option("--no-cache", "neither read nor write the result cache (the one `scan` fills)")
@@ -42,8 +43,10 @@ Examples:
   trackprobe analyze --features loudness --format csv "music/**/*.flac" -o loudness.csv
   cat song.ogg | trackprobe analyze - --format json
   trackprobe analyze            # analyses a generated demo track
+  trackprobe song.mp3           # "analyze" may be left out before a file name with a dot or a slash
 
-Exit status: 0 every file analysed, 1 some files failed (the others are still analysed), 2 bad usage.`,
+Exit status: 0 every file analysed, 1 some files failed (the others are still analysed) or the
+output could not be written, 2 bad usage, 141 standard output was closed (\`| head\`).`,
     )
     .action(async (files: string[], flags: AnalyzeFlags) => {
       process.exitCode = await runAnalyze(files, flags);
@@ -61,22 +64,27 @@ export function parseFeatures(list: string | undefined): FeatureName[] | undefin
 
 async function runAnalyze(patterns: string[], flags: AnalyzeFlags): Promise<number> {
   const features = parseFeatures(flags.features);
-  const format = (flags.format ?? (process.stdout.isTTY && !flags.output ? "table" : "json")) as OutputFormat;
+  const format = (flags.format ?? formatOfPath(flags.output) ?? (process.stdout.isTTY && !flags.output ? "table" : "json")) as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`unknown format "${flags.format}"; use one of ${OUTPUT_FORMATS.join(", ")}`);
+  if (flags.output) checkOutputFile(flags.output);
   const inputs = await expandInputs(patterns);
   const results: AnalysisOutcome[] = [];
   const cache = flags.cache && inputs.some((i) => i.kind === "path") ? openCache(flags.cacheDir) : null;
+  let failed = 0;
   for (const input of inputs) {
     const outcome = input.kind === "path" && cache ? (await analyzeCached(input.path, cache, { features, retryFailed: true })).outcome : await analyzeOne(input, features);
-    if (isFailure(outcome)) process.stderr.write(`trackprobe: ${outcome.error.message}\n`);
+    if (isFailure(outcome)) {
+      failed++;
+      process.stderr.write(`trackprobe: ${outcome.error.message}\n`);
+    }
     if (format === "ndjson" && !flags.output) process.stdout.write(formatResults([outcome], "ndjson"));
     else results.push(outcome);
   }
   cache?.close();
-  const text = formatResults(results, format);
+  const text = formatResults(results, format, features);
   if (flags.output) await writeFileAtomic(flags.output, text);
   else if (format !== "ndjson") process.stdout.write(text);
-  return results.some(isFailure) ? 1 : 0;
+  return failed > 0 ? 1 : 0;
 }
 
 type Input = { kind: "path"; path: string } | { kind: "stdin" } | { kind: "demo" };
@@ -109,12 +117,16 @@ async function analyzeOne(input: Input, features: FeatureName[] | undefined): Pr
   }
 }
 
-/** The result cache, or null (with a note) when it cannot be opened: analysing still works. */
+/**
+ * The result cache. A --cache-dir that cannot be used is an error (exit 2); the default one, or
+ * $TRACKPROBE_CACHE_DIR's, is not worth failing for: analysing works without it (with a note).
+ */
 function openCache(dir: string | undefined): ResultCache | null {
   try {
-    return ResultCache.open(resolveCacheDir(dir));
+    return openResultCache(resolveCacheDir(dir));
   } catch (e) {
-    process.stderr.write(`trackprobe: result cache not used: ${(e as Error).message}\n`);
+    if (dir !== undefined || !(e instanceof CacheDirError)) throw e;
+    process.stderr.write(`trackprobe: result cache not used: ${e.message}\n`);
     return null;
   }
 }

@@ -2,15 +2,14 @@
 import { promises as fs } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import type { Command } from "commander";
-import { AVAILABLE_FEATURES } from "../analyzers/registry.js";
 import { engineKey } from "../cache/fingerprint.js";
-import { resolveCacheDir } from "../cache/location.js";
-import { type CachedEntry, type MemoRow, optionsKey, outcomeOf, ResultCache, sameStamp, stampOf } from "../cache/store.js";
+import { openResultCache, resolveCacheDir } from "../cache/location.js";
+import { type CachedEntry, type MemoRow, optionsKey, outcomeOf, type ResultCache, sameStamp, stampOf } from "../cache/store.js";
 import { hasAudioExtension } from "../library/walk.js";
 import { parseFeatures } from "./analyze.js";
 import { OUTPUT_FORMATS } from "./format.js";
 import { parseFormat, ResultOutput } from "./scan.js";
-import { UsageError } from "./usage-error.js";
+import { checkOutputFile } from "./write-atomic.js";
 
 interface ExportFlags {
   format?: string;
@@ -26,7 +25,7 @@ export function registerExport(program: Command): void {
     .command("export")
     .description("print the cached results of the files under folders (what `scan` stored), decoding nothing")
     .argument("<dirs...>", "folders (or files) whose cached results to print")
-    .option("-f, --format <format>", `output format: ${OUTPUT_FORMATS.join("|")}`, "ndjson")
+    .option("-f, --format <format>", `output format: ${OUTPUT_FORMATS.join("|")} (default: from -o's extension, else ndjson)`)
     .option("-o, --output <file>", "write to FILE (atomically) instead of standard output")
     .option("--features <list>", "only results computed with exactly these features (default: the newest result of each file)")
     .option("--cache-dir <dir>", "result cache folder (default: $TRACKPROBE_CACHE_DIR, else $XDG_CACHE_HOME/trackprobe or ~/.cache/trackprobe)")
@@ -44,12 +43,14 @@ Exit status: 0 (also when nothing is cached), 2 bad usage.`,
 }
 
 async function runExport(dirs: string[], flags: ExportFlags): Promise<number> {
-  const format = parseFormat(flags.format, "ndjson");
-  if (!format) throw new UsageError("no format");
-  const wanted = flags.features ? optionsKey(parseFeatures(flags.features) ?? AVAILABLE_FEATURES) : null;
+  const format = parseFormat(flags.format, "ndjson", flags.output);
+  const features = parseFeatures(flags.features);
+  const wanted = features ? optionsKey(features) : null;
+  if (flags.output) checkOutputFile(flags.output);
   const engine = engineKey();
-  const cache = ResultCache.open(resolveCacheDir(flags.cacheDir));
-  const out = new ResultOutput(format, flags.output);
+  const cache = openResultCache(resolveCacheDir(flags.cacheDir));
+  // Without --features, results of different selections mix: the csv shows every feature's columns.
+  const out = new ResultOutput(format, flags.output, features);
   await out.open();
   let exported = 0;
   let changed = 0;

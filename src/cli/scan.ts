@@ -4,17 +4,17 @@ import { availableParallelism } from "node:os";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { AVAILABLE_FEATURES } from "../analyzers/registry.js";
-import { resolveCacheDir } from "../cache/location.js";
+import { openResultCache, resolveCacheDir } from "../cache/location.js";
 import { DEFAULT_SECONDS_PER_AUDIO_MINUTE } from "../library/pool.js";
 import { type ScanProgress, type ScanSummary, scanLibrary } from "../library/scan.js";
-import { KEY_NOTATIONS, type KeyNotation, type TagReport } from "../library/tags.js";
+import { KEY_NOTATIONS, type KeyNotation, type TagReport, type TagSettings } from "../library/tags.js";
 import { removeStaleTemps, tempPathFor } from "../library/temp-files.js";
-import type { AnalysisOutcome } from "../result.js";
+import type { AnalysisOutcome, FeatureName } from "../result.js";
 import { parseFeatures } from "./analyze.js";
-import { formatResults, OUTPUT_FORMATS, type OutputFormat } from "./format.js";
+import { formatOfPath, formatResults, OUTPUT_FORMATS, type OutputFormat } from "./format.js";
 import { exitCodeFor, onStopRequest } from "./signals.js";
 import { UsageError } from "./usage-error.js";
-import { writeFileAtomic } from "./write-atomic.js";
+import { checkOutputFile, writeFileAtomic } from "./write-atomic.js";
 
 interface ScanFlags {
   jobs?: string;
@@ -28,6 +28,8 @@ interface ScanFlags {
   hidden?: boolean;
   writeTags?: boolean;
   keyNotation: string;
+  overwriteTags?: boolean;
+  replaygain?: boolean;
   dryRun?: boolean;
   summaryJson?: string;
   quiet?: boolean;
@@ -44,7 +46,7 @@ export function registerScan(program: Command): void {
       `per-file time limit, in seconds per minute of audio (and for files under a minute); a file past it is stopped and reported as TIMEOUT; 0: no limit (default: ${DEFAULT_SECONDS_PER_AUDIO_MINUTE})`,
     )
     .option("--features <list>", `comma-separated features to compute (default: all of ${AVAILABLE_FEATURES.join(",")})`)
-    .option("-f, --format <format>", `print each file's result: ${OUTPUT_FORMATS.join("|")} (default: ndjson when writing to a file or pipe, nothing on a terminal)`)
+    .option("-f, --format <format>", `print each file's result: ${OUTPUT_FORMATS.join("|")} (default: from -o's extension, else ndjson when writing to a file or pipe, nothing on a terminal)`)
     .option("-o, --output <file>", "write the results to FILE (atomically; ndjson is written as results come)")
     .option("--no-cache", "neither read nor write the result cache (analyse every file)")
     .option("--cache-dir <dir>", "result cache folder (default: $TRACKPROBE_CACHE_DIR, else $XDG_CACHE_HOME/trackprobe or ~/.cache/trackprobe)")
@@ -52,6 +54,8 @@ export function registerScan(program: Command): void {
     .option("--hidden", "also scan files and folders whose names start with '.'")
     .option("--write-tags", "write BPM and key into each file's own tags (MP3, FLAC, Ogg, Opus, M4A)")
     .option("--key-notation <notation>", `key notation for --write-tags: ${KEY_NOTATIONS.join("|")}`, "standard")
+    .option("--overwrite-tags", "with --write-tags: replace BPM, key and gain values a file already has (default: keep them, fill in only missing ones)")
+    .option("--replaygain", "with --write-tags: also write ReplayGain 2.0 track gain and peak (Opus: R128_TRACK_GAIN) from the measured loudness")
     .option("--dry-run", "with --write-tags: report what would be written, change no file")
     .option("--summary-json <file>", "also write the end-of-scan summary as JSON to FILE")
     .option("-q, --quiet", "no progress and no summary on standard error (errors are still reported)")
@@ -72,8 +76,9 @@ Exit status: 0 all analysed, 1 some files failed, 2 bad usage, 130 interrupted (
     });
 }
 
-export function parseFormat(flag: string | undefined, fallback: OutputFormat | null): OutputFormat | null {
-  if (flag === undefined) return fallback;
+/** --format, else the format -o's extension names (`x.csv`), else `fallback`. */
+export function parseFormat(flag: string | undefined, fallback: OutputFormat | null, output?: string): OutputFormat | null {
+  if (flag === undefined) return formatOfPath(output) ?? fallback;
   if (!(OUTPUT_FORMATS as readonly string[]).includes(flag)) throw new UsageError(`unknown format "${flag}"; use one of ${OUTPUT_FORMATS.join(", ")}`);
   return flag as OutputFormat;
 }
@@ -84,13 +89,24 @@ async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256, not "${flags.jobs}"`);
   const timeout = flags.timeout === undefined ? DEFAULT_SECONDS_PER_AUDIO_MINUTE : Number(flags.timeout);
   if (flags.timeout?.trim() === "" || !Number.isFinite(timeout) || timeout < 0) throw new UsageError(`--timeout must be a number of seconds (0: no limit), not "${flags.timeout}"`);
-  const format = parseFormat(flags.format, flags.output || !process.stdout.isTTY ? "ndjson" : null);
+  const format = parseFormat(flags.format, flags.output || !process.stdout.isTTY ? "ndjson" : null, flags.output);
   if (!(KEY_NOTATIONS as readonly string[]).includes(flags.keyNotation)) throw new UsageError(`unknown key notation "${flags.keyNotation}"; use one of ${KEY_NOTATIONS.join(", ")}`);
   if (flags.dryRun && !flags.writeTags) throw new UsageError("--dry-run goes with --write-tags");
-  if (flags.writeTags && !features.includes("tempo") && !features.includes("key")) throw new UsageError("--write-tags needs tempo or key among --features");
+  for (const [flag, set] of [["--overwrite-tags", flags.overwriteTags], ["--replaygain", flags.replaygain]] as const) {
+    if (set && !flags.writeTags) throw new UsageError(`${flag} goes with --write-tags`);
+  }
+  if (flags.replaygain && !features.includes("loudness")) throw new UsageError("--replaygain needs loudness among --features");
+  if (flags.writeTags && !features.includes("tempo") && !features.includes("key") && !flags.replaygain) throw new UsageError("--write-tags needs tempo or key among --features");
+  if (flags.output) checkOutputFile(flags.output);
+  if (flags.summaryJson) checkOutputFile(flags.summaryJson, "--summary-json");
   const cacheDir = flags.cache ? resolveCacheDir(flags.cacheDir) : null;
+  // Fail now, in one line, on a cache folder that cannot be made or opened (not in every worker).
+  if (cacheDir) openResultCache(cacheDir).close();
+  const tagSettings: TagSettings | null = flags.writeTags
+    ? { notation: flags.keyNotation as KeyNotation, dryRun: !!flags.dryRun, overwrite: !!flags.overwriteTags, replayGain: !!flags.replaygain }
+    : null;
 
-  const out = new ResultOutput(format, flags.output);
+  const out = new ResultOutput(format, flags.output, features);
   await out.open();
   const controller = new AbortController();
   const progress = flags.quiet ? null : new ProgressReporter(process.stderr.isTTY === true);
@@ -115,7 +131,7 @@ async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
       cacheDir,
       retryFailed: flags.retryFailed,
       hidden: flags.hidden,
-      writeTags: flags.writeTags ? { notation: flags.keyNotation as KeyNotation, dryRun: !!flags.dryRun } : null,
+      writeTags: tagSettings,
       secondsPerAudioMinute: timeout === 0 ? null : timeout,
       signal: controller.signal,
       onOutcome: format ? (o) => out.add(o) : undefined,
@@ -155,6 +171,8 @@ export class ResultOutput {
   constructor(
     readonly format: OutputFormat | null,
     readonly output?: string,
+    /** The feature selection: csv and table columns (default: every feature). */
+    readonly features?: readonly FeatureName[],
   ) {}
 
   async open(): Promise<void> {
@@ -183,7 +201,7 @@ export class ResultOutput {
     }
     if (!this.format || this.format === "ndjson") return;
     this.rows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-    const text = this.rows.length === 0 && this.format === "json" ? "[]\n" : formatResults(this.rows, this.format);
+    const text = this.rows.length === 0 && this.format === "json" ? "[]\n" : formatResults(this.rows, this.format, this.features);
     if (this.output) await writeFileAtomic(this.output, text);
     else process.stdout.write(text);
   }

@@ -15,13 +15,13 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { AnalysisOutcome, ErrorCode, FeatureName } from "../result.js";
-import type { KeyNotation, TagReport } from "./tags.js";
+import type { TagReport, TagSettings } from "./tags.js";
 
 export interface ScanWorkerData {
   cacheDir: string | null;
   features: FeatureName[];
   retryFailed: boolean;
-  writeTags: { notation: KeyNotation; dryRun: boolean } | null;
+  writeTags: TagSettings | null;
 }
 
 export interface JobMessage {

@@ -43,8 +43,8 @@ async function run(job: JobMessage): Promise<void> {
     });
     reply = { type: "done", id: job.id, source: r.source, outcome: r.outcome };
     if (data.writeTags && !isFailure(r.outcome)) {
-      const w = await writeTags(job.path, r.outcome.format, tagValuesOf(r.outcome, data.writeTags.notation), {
-        dryRun: data.writeTags.dryRun,
+      const w = await writeTags(job.path, r.outcome.format, tagValuesOf(r.outcome, data.writeTags.notation, data.writeTags), {
+        ...data.writeTags,
         expect: r.stamp,
       });
       reply.tags = w.report;
