@@ -2,7 +2,8 @@
  * Rhythm: tempo, beats, downbeats, meter and tempo curve, on rendered drum patterns fed through
  * the real analyze() as Float32 WAV buffers. Tolerances: tempo within 1 %; beat F-measure
  * (±70 ms, beats before 5 s ignored, as MIREX) ≥ 0.95 on steady patterns, ≥ 0.9 on the ramp;
- * downbeat F-measure ≥ 0.9; tempo curve within 4 % of the rendered tempo.
+ * downbeat F-measure ≥ 0.9; tempo curve within 4 % of the rendered tempo. Tempo confidence against
+ * its candidates (the definition in analyzers/tempo.ts, tempoCandidates) on 14 generated signals.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -11,6 +12,7 @@ import { encodeWavFloat32 } from "../src/audio/wav-writer.js";
 import { beatScores, downbeatFMeasure } from "../src/eval/metrics.js";
 import { analyze } from "../src/pipeline/analyze.js";
 import type { Analysis } from "../src/result.js";
+import { groove } from "./signals/dance.js";
 import { drumPattern, RATE, whiteNoise } from "./signals/rhythm.js";
 
 const RHYTHM = ["tempo", "beats", "downbeats", "meter"] as const;
@@ -117,4 +119,102 @@ describe("no pulse", () => {
       assert.ok(r.warnings.some((w) => w.startsWith("beats:")));
     });
   }
+});
+
+/** Click tracks: layers of 30 ms noise clicks, each at its own tempo (seconds, gain, phase). */
+function clicks(seconds: number, layers: { bpm: number; gain: number; phase?: number }[], seed = 3): Float32Array {
+  const out = new Float32Array(Math.round(seconds * RATE));
+  let s = seed;
+  const rand = () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  };
+  for (const { bpm, gain, phase = 0 } of layers) {
+    for (let t = 0.1 + phase; t < seconds - 0.1; t += 60 / bpm) {
+      const i0 = Math.round(t * RATE);
+      for (let i = 0; i < 0.03 * RATE && i0 + i < out.length; i++) out[i0 + i] += gain * Math.exp(-i / (0.005 * RATE)) * rand();
+    }
+  }
+  return out;
+}
+
+describe("tempo confidence and candidates", async () => {
+  // every kind of rhythm the generators make: clean and drifting grooves, swing, 3/4, a ramp, slow
+  // and fast patterns, click tracks, and two equal click layers at unrelated tempi (4:3)
+  const signals: [string, Float32Array][] = [
+    ["click 100", clicks(20, [{ bpm: 100, gain: 0.5 }])],
+    ["click 120", clicks(20, [{ bpm: 120, gain: 0.5 }])],
+    ["click 140", clicks(20, [{ bpm: 140, gain: 0.5 }])],
+    // 4:3 with the layers 1/12 s apart at their closest (closer clicks merge into one onset)
+    ["polyrhythm 90:120", clicks(20, [{ bpm: 90, gain: 0.5 }, { bpm: 120, gain: 0.5, phase: 1 / 12 }])],
+    ["polyrhythm 75:100", clicks(20, [{ bpm: 75, gain: 0.5 }, { bpm: 100, gain: 0.5, phase: 0.1 }])],
+    ["groove 100", groove(20, 100)],
+    ["groove 124, tempo drift", groove(20, 124, 4)],
+    ["drums 60", drumPattern({ bpm: 60, seconds: 20, hats: 1 }).audio],
+    ["drums 120", drumPattern({ bpm: 120, seconds: 20 }).audio],
+    ["drums 196", drumPattern({ bpm: 196, seconds: 20 }).audio],
+    ["drums 3/4 150", drumPattern({ bpm: 150, seconds: 20, beatsPerBar: 3 }).audio],
+    ["swing 96", drumPattern({ bpm: 96, seconds: 20, swing: 2 / 3 }).audio],
+    ["ramp 100 → 130", drumPattern({ bpm: 100, endBpm: 130, seconds: 20 }).audio],
+    ["white noise", whiteNoise(20)],
+  ];
+  const results = new Map<string, Analysis>();
+  for (const [name, audio] of signals) results.set(name, await run(audio));
+
+  it("weights sum to 1, best first; the confidence never exceeds the reported tempo's margin over any alternative", () => {
+    let checked = 0;
+    for (const [name, r] of results) {
+      if (!r.tempo) continue;
+      const { bpm, confidence, candidates } = r.tempo;
+      assert.ok(confidence >= 0 && confidence <= 1, `${name}: confidence ${confidence}`);
+      const sum = candidates.reduce((a, c) => a + c.weight, 0);
+      assert.ok(Math.abs(sum - 1) <= 0.01, `${name}: weights sum to ${sum}`);
+      for (let i = 1; i < candidates.length; i++) assert.ok(candidates[i - 1].weight >= candidates[i].weight, `${name}: not sorted`);
+      const reported = candidates.find((c) => c.bpm === bpm);
+      assert.ok(reported, `${name}: ${bpm} is not among the candidates ${JSON.stringify(candidates)}`);
+      for (const c of candidates) {
+        if (c === reported) continue;
+        // margin = 1 − w_alt / w_reported, from the weights rounded to 3 decimals
+        const margin = reported.weight > 0 ? 1 - c.weight / reported.weight : 0;
+        assert.ok(confidence <= Math.max(0, margin) + 0.01, `${name}: confidence ${confidence} with ${c.bpm} at ${c.weight} vs ${reported.weight}`);
+      }
+      // so: an alternative with as much weight as the reported tempo leaves no confidence at all
+      if (candidates[0] !== reported) assert.ok(confidence <= 0.01, `${name}: ${bpm} not the top candidate, confidence ${confidence}`);
+      checked++;
+    }
+    assert.ok(checked >= 12, `only ${checked} signals had a tempo`);
+  });
+
+  it("a click track: its own tempo, the first candidate, confidence ≥ 0.9", () => {
+    for (const bpm of [100, 120, 140]) {
+      const t = results.get(`click ${bpm}`)?.tempo;
+      assert.ok(t && within(t.bpm, bpm, 0.01), `click ${bpm}: tempo ${t?.bpm}`);
+      assert.equal(t.candidates[0].bpm, t.bpm);
+      assert.ok(t.confidence >= 0.9, `click ${bpm}: confidence ${t.confidence}`);
+    }
+  });
+
+  it("two equal click layers at 4:3 (90:120, 75:100 BPM): both listed with comparable weight, low confidence", () => {
+    for (const [a, b] of [
+      [90, 120],
+      [75, 100],
+    ]) {
+      const t = results.get(`polyrhythm ${a}:${b}`)?.tempo;
+      assert.ok(t, "no tempo");
+      const w = (x: number) => t.candidates.find((c) => within(c.bpm, x, 0.02))?.weight ?? 0;
+      assert.ok(Math.min(w(a), w(b)) >= 0.5 * Math.max(w(a), w(b)), JSON.stringify(t.candidates));
+      assert.ok(t.confidence <= 0.4, `${a}:${b}: confidence ${t.confidence}`);
+    }
+  });
+
+  it("steady drum patterns keep a clear lead: confidence ≥ 0.6", () => {
+    for (const name of ["drums 60", "drums 120", "drums 196", "drums 3/4 150", "swing 96"]) {
+      const t = results.get(name)?.tempo;
+      assert.ok(t && t.confidence >= 0.6, `${name}: ${JSON.stringify(t)}`);
+    }
+  });
+
+  it("white noise: no tempo, so no confidence to report", () => {
+    assert.equal(results.get("white noise")?.tempo, null);
+  });
 });

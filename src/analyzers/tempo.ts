@@ -7,15 +7,14 @@
  *    Müller; the comb-filter summary of Scheirer 1998 / Klapuri, Eronen & Astola 2006).
  * 2. Perceptual prior: a log-normal weight around 120 BPM (Moelants & McKinney 2004; the
  *    log-Gaussian tempo window of Ellis 2007 "Beat tracking by dynamic programming").
- * 3. Octave alternatives: the salience at ×2, ×½, ×⅔, ×3/2 of the best peak is reported as
- *    candidates; the final choice between metrical levels is made from evidence (meter.ts /
- *    rhythm.ts), not from the prior alone.
+ * 3. Metrical level: the best peak is the starting point; the final choice between metrical
+ *    levels is made from evidence (meter.ts / rhythm.ts), not from the prior alone.
  * 4. Pulse detection: no tempo when the novelty's periodicity is too weak (silence, noise,
  *    beatless ambient) — `null` with a reason rather than a made-up number.
- * 5. Candidates and confidence (tempoCandidates): every alternative reading of the reported tempo
- *    gets the weight of the periodicity evidence that the reported tempo does not already explain;
- *    the confidence is the beat evidence times the reported tempo's margin over the strongest
- *    alternative. Definitions at tempoCandidates.
+ * 5. Candidates and confidence (tempoCandidates): the reported tempo's octave and other related
+ *    readings and the strongest unrelated salience peaks, each weighted by the periodicity it adds
+ *    to the reported tempo; the confidence is the beat evidence times the reported tempo's margin
+ *    over the strongest alternative. Definitions at tempoCandidates.
  */
 import type { OnsetStream } from "../features/onset.js";
 import type { TempoCandidate } from "../result.js";
@@ -147,22 +146,25 @@ export const CANDIDATE_RATIOS = [1, 2, 1 / 2, 3, 1 / 3, 3 / 2, 2 / 3] as const;
  * bar-level ×¼ and ×4 (a metrical level no one reports as the tempo).
  */
 export const EXTRA_PEAKS = 2;
+/** Largest evidence ratio of an alternative to the reported tempo (when the latter has none left). */
+export const MAX_RATIO = 10;
 /** A comb lag within this many seconds of a multiple of the reported beat period is explained by it. */
 export const EXPLAINED_SECONDS = 0.035;
 
 /**
  * Comb salience of `bpm` (as tempoSalience: the peaks of the normalised autocorrelation at the
  * first four multiples k·ℓ of its period ℓ, weighted 1/k) counting only the multiples that are
- * not within EXPLAINED_SECONDS of the reported tempo's grid: the periodicity that the reported
- * tempo leaves unexplained. The grid is the reported beat and its eighth notes (multiples of half
- * the beat period), except for the ×2 reading, which is that eighth-note level: its grid is the
- * beat. 0..1.
+ * not within EXPLAINED_SECONDS of the reported tempo's eighth-note grid (multiples of half its beat
+ * period): the periodicity that the reported tempo and its subdivision leave unexplained. The ×2
+ * reading is that subdivision, so for it the grid is the beat itself. Readings whose lags all lie
+ * on the grid (×½, ×⅓, ×⅔) get 0 here — the off-beat hi-hats of a straight groove are not a
+ * dotted-quarter pulse — and only an accent can speak for them (tempoCandidates). 0..1.
  */
 export function unexplainedSalience(ts: TempoSalience, bpm: number, reportedBpm: number): number {
   const fps = ts.framesPerSecond;
   const r = ts.acf;
   const lag = (60 * fps) / bpm;
-  const double = Math.abs(bpm / reportedBpm - 2) <= 0.08;
+  const double = Math.abs(bpm / (2 * reportedBpm) - 1) <= 0.04;
   const beat = (60 * fps) / reportedBpm / (double ? 1 : 2);
   const tol = EXPLAINED_SECONDS * fps;
   let s = 0;
@@ -183,65 +185,71 @@ export interface TempoReading {
   confidence: number;
   /** Best first; weights sum to 1. */
   candidates: TempoCandidate[];
-  /** The reported tempo's share of the weight and the strongest alternative's (unrounded). */
-  reportedWeight: number;
-  rivalWeight: number;
 }
 
 /**
  * Candidates and confidence of a reported tempo `bpm`, given `evidence` (0..1) that there is a
  * beat at all (how periodic the onsets are and how much of them the beat grid catches).
  *
- *   candidates  the reported tempo (always); its ×2, ×½, ×3, ×⅓, ×3/2 and ×⅔ (within MIN_BPM..MAX_BPM);
- *               and the EXTRA_PEAKS strongest other peaks of the prior-weighted salience (not ×4, ×¼)
- *   E(bpm)      = prior(bpm) · S(bpm)                                   (S: comb salience, 0..1)
- *   E(c)        = prior(c) · max(U(c), S(c) − S(bpm), 0)   for every other candidate c, where
- *               U(c) is unexplainedSalience(c, bpm). A slower metrical level (×½, ×⅓) has all its
- *               comb lags on the reported beat grid, so only an accent — salience in excess of
- *               the reported tempo's — speaks for it; a click track gives its ×½ no weight.
- *   weight      = E / ΣE over the candidates (rounded to 3 decimals), sorted best first
- *   margin      = max(0, 1 − max_c E(c) / E(bpm))     (0 when an alternative weighs as much)
+ *   candidates  the reported tempo (always); its related readings ×2, ×½, ×3, ×⅓, ×3/2, ×⅔ (within
+ *               MIN_BPM..MAX_BPM); the EXTRA_PEAKS strongest other peaks of the prior-weighted
+ *               salience (unrelated tempi, e.g. the other layer of a polyrhythm; not ×4, ×¼)
+ *   S(b)        comb salience of tempo b (tempoSalience, 0..1); prior(b) the log-normal prior
+ *   U(b | a)    unexplainedSalience(b, a): b's comb salience at lags off a's eighth-note grid
+ *   E(bpm)      = prior(bpm) · S(bpm)
+ *   E(c)        = prior(c) · max(U(c | bpm), S(c) − S(bpm), 0): what c adds to the reported tempo.
+ *               A slower reading on the eighth-note grid (×½, ×⅓, ×⅔) has all its lags there, so
+ *               only an accent (salience in excess of the reported tempo's) speaks for it: a click
+ *               track gives its ×½ no weight
+ *   E(bpm | c)  the reported tempo's evidence against c: E(bpm) for a related reading; for an
+ *               unrelated tempo, which competes on equal terms, prior(bpm) · min(S(bpm), U(bpm | c))
+ *   ρ(c)        = min(E(c) / E(bpm | c), MAX_RATIO); ρ(bpm) = 1
+ *   weight      = ρ / Σρ over the candidates (rounded to 3 decimals), sorted best first
+ *   margin      = max(0, 1 − max_c ρ(c))   = max(0, 1 − max_c weight(c) / weight(bpm))
  *   confidence  = evidence · margin
  *
  * So the confidence is never above 1 − w_alt/w_reported for any listed alternative: it is 1 only
- * for a clear beat whose alternatives explain nothing the reported tempo does not, and 0 whenever
- * an alternative weighs as much as the reported tempo (which is then not the first candidate).
+ * for a clear beat whose alternatives add nothing to the reported tempo, and 0 whenever an
+ * alternative weighs as much as the reported tempo (which is then not the first candidate).
  */
 export function tempoCandidates(ts: TempoSalience, bpm: number, evidence: number): TempoReading {
-  const list: { bpm: number; e: number }[] = [];
+  // e: the candidate's evidence; against: the reported tempo's evidence in the comparison with it
+  const list: { bpm: number; e: number; against: number }[] = [];
   const sReported = salienceAt(ts, bpm);
+  const eReported = tempoPrior(bpm) * sReported;
   const listed = (b: number) => list.some((c) => Math.abs(b / c.bpm - 1) <= 0.04);
-  const add = (b: number, reported: boolean) => {
-    if (!reported && (b < MIN_BPM || b > MAX_BPM)) return;
-    const s = reported ? sReported : Math.max(unexplainedSalience(ts, b, bpm), salienceAt(ts, b) - sReported, 0);
-    list.push({ bpm: b, e: tempoPrior(b) * s });
+  const add = (b: number, related: boolean) => {
+    if (b < MIN_BPM || b > MAX_BPM) return;
+    const e = tempoPrior(b) * Math.max(unexplainedSalience(ts, b, bpm), salienceAt(ts, b) - sReported, 0);
+    // an unrelated tempo competes on equal terms: the reported tempo, too, counts only with what
+    // the alternative leaves unexplained
+    const against = related ? eReported : tempoPrior(bpm) * Math.min(sReported, unexplainedSalience(ts, bpm, b));
+    list.push({ bpm: b, e, against });
   };
-  for (const k of CANDIDATE_RATIOS) add(bpm * k, k === 1);
+  list.push({ bpm, e: eReported, against: eReported });
+  for (const k of CANDIDATE_RATIOS) if (k !== 1) add(bpm * k, true);
   let extra = 0;
   for (const p of saliencePeaks(ts, 8)) {
     if (extra >= EXTRA_PEAKS) break;
     const bar = Math.abs(p.bpm / bpm - 4) <= 0.16 || Math.abs((4 * p.bpm) / bpm - 1) <= 0.04;
     if (bar || listed(p.bpm) || p.bpm < MIN_BPM || p.bpm > MAX_BPM) continue;
+    const before = list.length;
     add(p.bpm, false);
-    if (list[list.length - 1].e > 0) extra++;
-    else list.pop();
+    if (list.length > before && list[before].e > 0) extra++;
+    else list.length = before;
   }
-  const reported = list[0];
-  const total = list.reduce((a, c) => a + c.e, 0);
-  const rival = list.slice(1).reduce((a, c) => Math.max(a, c.e), 0);
-  const margin = reported.e > 0 ? Math.max(0, 1 - rival / reported.e) : 0;
+  // ρ: each candidate's evidence relative to the reported tempo's in the comparison with it
+  const rho = list.map((c, i) => (i === 0 ? 1 : c.e <= 0 ? 0 : c.against > 0 ? Math.min(MAX_RATIO, c.e / c.against) : MAX_RATIO));
+  const total = rho.reduce((a, r) => a + r, 0);
+  const rival = Math.max(0, ...rho.slice(1));
+  const margin = list[0].e > 0 ? Math.max(0, 1 - rival) : 0;
   const round1 = (x: number) => Math.round(x * 10) / 10;
   const round3 = (x: number) => Math.round(x * 1000) / 1000;
   const candidates = list
-    .map((c, i) => ({ i, bpm: round1(c.bpm), weight: total > 0 ? c.e / total : i === 0 ? 1 : 0 }))
+    .map((c, i) => ({ i, bpm: round1(c.bpm), weight: rho[i] / total }))
     .sort((a, b) => b.weight - a.weight || a.i - b.i)
     .map((c) => ({ bpm: c.bpm, weight: round3(c.weight) }));
-  return {
-    confidence: Math.min(1, Math.max(0, evidence)) * margin,
-    candidates,
-    reportedWeight: total > 0 ? reported.e / total : 1,
-    rivalWeight: total > 0 ? rival / total : 0,
-  };
+  return { confidence: Math.min(1, Math.max(0, evidence)) * margin, candidates };
 }
 
 export { beatNovelty };
