@@ -15,7 +15,15 @@
  *   T  = exp(−½ (log₂(bpm / 120) / 0.7)²) for the tempo analyser's bpm (120 BPM → 1, 60/240 → 0.36);
  *        0 when it found no tempo; 0.5 when it did not run
  *   rhythm = 0.40 P + 0.20 S + 0.25 B + 0.15 T
- *   score  = rhythm · (0.7 + 0.3 · D · P)
+ *   index  = rhythm · (0.7 + 0.3 · D · P)                   0..1, the raw danceability index
+ *   score  = 1 / (1 + exp(−(index − 0.56) / 0.22))          0.07 (index 0) .. 0.88 (index 1)
+ *
+ * The logistic is a Platt calibration: a logistic regression of a danceable (1) / in between (½) /
+ * not danceable (0) label on the index, fitted to corpus-dev (18 tracks, labelled by style) and 41
+ * generated signals (four-on-the-floor grooves and loops 1, drifting / ramping / polyrhythmic /
+ * slow or fast patterns ½, rubato piano, noise, pads, random clicks 0), so the score reads as
+ * "the share of such material that is danceable", and it never reaches 0 or 1 (the old score was
+ * the index itself, 1.0 on every clean generated groove). docs/audio-features.md has the data.
  *
  * Every rhythm input is optional: with no tempo/beat analyser in the run the score still comes
  * from the onset envelope alone (B = P, T = 0.5, no curve term).
@@ -31,8 +39,24 @@ export interface DanceabilityParts {
   B: number;
   T: number;
   rhythm: number;
+  /** rhythm · (0.7 + 0.3 · D · P), 0..1. */
+  index: number;
+  /** The calibrated score, SCORE_AT_0..SCORE_AT_1. */
   score: number;
 }
+
+/** Centre and scale of the logistic that maps the index to the score (Platt calibration). */
+export const SCORE_CENTRE = 0.56;
+export const SCORE_SCALE = 0.22;
+
+/** The calibrated score of a raw danceability index (0..1). */
+export function calibratedScore(index: number): number {
+  return 1 / (1 + Math.exp(-(index - SCORE_CENTRE) / SCORE_SCALE));
+}
+
+/** The lowest and highest score the mapping can give (index 0 and 1): ≈ 0.07 and 0.88. */
+export const SCORE_AT_0 = calibratedScore(0);
+export const SCORE_AT_1 = calibratedScore(1);
 
 export interface RhythmContext {
   /** undefined: the tempo analyser did not run; null: it ran and found no tempo. */
@@ -59,6 +83,6 @@ export function danceabilityScore(dfa: DfaResult, pulse: Pulse, rhythm: RhythmCo
   const B = tempo === undefined ? P : tempo ? clip01(tempo.confidence) : 0;
   const T = tempo === undefined ? 0.5 : tempo ? tempoPreference(tempo.bpm) : 0;
   const r = 0.4 * P + 0.2 * S + 0.25 * B + 0.15 * T;
-  const score = clip01(r * (0.7 + 0.3 * D * P));
-  return { D, P, S, B, T, rhythm: r, score };
+  const index = clip01(r * (0.7 + 0.3 * D * P));
+  return { D, P, S, B, T, rhythm: r, index, score: calibratedScore(index) };
 }

@@ -10,7 +10,14 @@
  *   F(τ)   = √( Σ_k R(k, τ) / ((N − τ)/j) ), blocks [k, k+τ) for k = 0, j, 2j, … < N − τ,
  *          j = max(⌊τ/50⌋, 1); R = mean squared residual of the least-squares line through the block
  *   α_i    = log(F(τ_{i+1})/F(τ_i)) / log((τ_{i+1} + 3)/(τ_i + 3))   (the +3 corrects small τ)
- *   value  = 1 / mean_i α_i                          (0 when the mean is 0; ≈ 0..3, higher = more danceable)
+ *   value  = 1 / mean_i α_i                          (0 when the mean is ≤ 0, as Essentia 2.1 does)
+ *
+ * The value is Essentia's, on Essentia's scale (bench/danceability-vs-essentia.ts), and like
+ * Essentia's it is not bounded. Music with human timing and changing parts gives about 0.9–2
+ * (mean α ≈ 0.5–1; corpus-dev 0.91–1.95; white noise ≈ 2.2). A level series that repeats exactly
+ * — a machine-rendered loop — stops fluctuating more once τ is longer than the loop, so the α of
+ * the long blocks fall towards 0 and 1/mean α grows to 4–8 (Essentia gives the same). There the
+ * value says "exactly periodic", not "more danceable than any song".
  *
  * Every block's sums come from prefix sums kept as double-double (hi + lo), so a block costs O(1)
  * whatever τ is and the differences of large prefix sums lose no digits, even on a 60-minute
@@ -18,7 +25,7 @@
  */
 
 export interface DfaResult {
-  /** 1 / mean DFA exponent (Essentia's `danceability`). */
+  /** 1 / mean DFA exponent (Essentia's `danceability`; 0 when the mean exponent is ≤ 0; unbounded above). */
   value: number;
   /** Block lengths used, in 10 ms frames. */
   taus: Int32Array;
@@ -129,5 +136,5 @@ export function detrendedFluctuation(frameStd: Float32Array, taus: Int32Array = 
     sum += alpha[i];
   }
   const meanAlpha = sum / (fitting - 1);
-  return { value: meanAlpha !== 0 ? 1 / meanAlpha : 0, taus: taus.slice(0, fitting), fluctuation, alpha };
+  return { value: meanAlpha > 0 ? 1 / meanAlpha : 0, taus: taus.slice(0, fitting), fluctuation, alpha };
 }
