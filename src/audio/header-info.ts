@@ -52,3 +52,40 @@ function xingFrames(b: Uint8Array, at: number): DeclaredLength | null {
   const rate = [44100, 48000, 32000][(b[i + 2] >> 2) & 3] / (version === 3 ? 1 : version === 2 ? 2 : 4);
   return { samples: frames * (version === 3 ? 1152 : 576), sampleRate: rate };
 }
+
+/** Sample rate and channel count a header declares, before any decoder sees the bytes. */
+export interface DeclaredLayout {
+  /** What declared it, for messages ("Vorbis header", …). */
+  what: string;
+  sampleRateHz: number;
+  channels: number;
+}
+
+/**
+ * The layout declared by the identification header of an Ogg Vorbis or Opus stream, or by FLAC's
+ * STREAMINFO; null when the format has no such header here (WAV checks its own fmt chunk, MP3's
+ * frame headers can only say 1–2 channels and 8–48 kHz) or the head is too short to hold it.
+ */
+export function declaredLayout(format: string, b: Uint8Array, at: number): DeclaredLayout | null {
+  if (format === "flac") {
+    const p = at + 8; // "fLaC" + the header of the first metadata block, which must be STREAMINFO
+    if (b.length < p + 18 || (b[at + 4] & 0x7f) !== 0) return null;
+    const sampleRateHz = (b[p + 10] << 12) | (b[p + 11] << 4) | (b[p + 12] >> 4);
+    return { what: "FLAC STREAMINFO", sampleRateHz, channels: ((b[p + 12] >> 1) & 7) + 1 };
+  }
+  if (format === "ogg-vorbis" || format === "opus") {
+    if (b.length < at + 27) return null;
+    const p = at + 27 + b[at + 26]; // first packet, right after the page's segment table
+    if (format === "ogg-vorbis") {
+      // 0x01 "vorbis", version u32, channels u8, rate u32 LE
+      if (b.length < p + 16) return null;
+      const sampleRateHz = (b[p + 12] | (b[p + 13] << 8) | (b[p + 14] << 16) | (b[p + 15] << 24)) >>> 0;
+      return { what: "Vorbis identification header", sampleRateHz, channels: b[p + 11] };
+    }
+    // "OpusHead", version u8, channels u8, …: Opus always decodes at 48 kHz, whatever the header's
+    // informational input rate says, so only the channel count matters
+    if (b.length < p + 10) return null;
+    return { what: "OpusHead", sampleRateHz: 48000, channels: b[p + 9] };
+  }
+  return null;
+}

@@ -20,7 +20,7 @@ const NATIVE = new Set<Format>(["wav", "mp3", "flac", "ogg-vorbis", "opus"]);
 /** Bytes looked at beyond any ID3v2 tag: enough for two MPEG frame headers. */
 const PROBE_BYTES = 4096;
 /** ID3v2 tags larger than this are not searched past (cover art is rarely over a few MB). */
-const MAX_ID3_BYTES = 64 * 1024 * 1024;
+export const MAX_ID3_BYTES = 64 * 1024 * 1024;
 
 const ascii = (b: Uint8Array, at: number, len: number) => String.fromCharCode(...b.subarray(at, at + len));
 

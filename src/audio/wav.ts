@@ -1,14 +1,17 @@
 /**
  * Streaming WAV decoder: RIFF, RF64/BW64, PCM 8/16/24/32-bit integer, IEEE float 32/64,
- * WAVE_FORMAT_EXTENSIBLE, any channel count and rate. Also reads ffmpeg's piped WAV output,
- * whose header gives no length ("until end of stream").
+ * WAVE_FORMAT_EXTENSIBLE, every channel count and rate within limits.ts. Also reads ffmpeg's
+ * piped WAV output, whose header gives no length ("until end of stream").
  */
 import { TrackprobeError } from "../result.js";
 import type { DecodedChunk, StreamDecoder } from "./decoder.js";
+import { checkLayout } from "./limits.js";
 
 const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;
 const FORMAT_EXTENSIBLE = 0xfffe;
+/** fmt is 16–40 bytes and ds64 28 plus a table; more is not a WAV header. */
+const MAX_FORMAT_CHUNK_BYTES = 64 * 1024;
 
 interface WavFormat {
   sampleRate: number;
@@ -19,7 +22,11 @@ interface WavFormat {
 }
 
 export class WavDecoder implements StreamDecoder {
+  /** Header bytes not parsed yet: at most one fmt/ds64 chunk, never a skipped chunk. */
   private header: Uint8Array = new Uint8Array(0);
+  private riff: string | null = null;
+  /** Bytes of a chunk trackprobe does not need (LIST, JUNK, …) still to skip as they stream by. */
+  private skipBytes = 0;
   private format: WavFormat | null = null;
   private ds64DataSize: number | null = null;
   /** Data bytes the header promises; Infinity when it does not say. */
@@ -40,10 +47,8 @@ export class WavDecoder implements StreamDecoder {
   async decode(bytes: Uint8Array): Promise<DecodedChunk> {
     if (this.finished) return empty();
     if (!this.inData) {
-      this.header = concat(this.header, bytes);
-      const rest = this.parseHeader();
+      const rest = this.parseHeader(bytes);
       if (rest === null) return empty();
-      this.header = new Uint8Array(0);
       bytes = rest;
     }
     return this.samples(bytes);
@@ -58,32 +63,56 @@ export class WavDecoder implements StreamDecoder {
 
   free(): void {}
 
-  /** Parses chunks until the data chunk; returns the bytes after its header, or null if more is needed. */
-  private parseHeader(): Uint8Array | null {
-    const b = this.header;
-    if (b.length < 12) return null;
-    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    const riff = String.fromCharCode(b[0], b[1], b[2], b[3]);
-    let pos = 12;
-    while (pos + 8 <= b.length) {
-      const id = String.fromCharCode(b[pos], b[pos + 1], b[pos + 2], b[pos + 3]);
-      const size = view.getUint32(pos + 4, true);
+  /**
+   * Parses chunks until the data chunk; returns the bytes after its header, or null if more is
+   * needed. Only fmt and ds64 are held (and they are small); every other chunk is skipped as it
+   * streams by, so no header field sizes a buffer.
+   */
+  private parseHeader(bytes: Uint8Array): Uint8Array | null {
+    if (this.skipBytes > 0) {
+      const n = Math.min(this.skipBytes, bytes.length);
+      this.skipBytes -= n;
+      bytes = bytes.subarray(n);
+      if (this.skipBytes > 0) return null;
+    }
+    let b = concat(this.header, bytes);
+    if (this.riff === null) {
+      if (b.length < 12) {
+        this.header = b.slice();
+        return null;
+      }
+      this.riff = String.fromCharCode(b[0], b[1], b[2], b[3]);
+      b = b.subarray(12);
+    }
+    while (b.length >= 8) {
+      const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const id = String.fromCharCode(b[0], b[1], b[2], b[3]);
+      const size = view.getUint32(4, true);
+      const padded = size + (size & 1); // chunks are word-aligned
       if (id === "data") {
         if (!this.format) throw new TrackprobeError("CORRUPT", `${this.name}: WAV data chunk before its fmt chunk`);
         const isUnknownSize = size === 0 || size === 0xffffffff;
-        const declared = riff !== "RIFF" && this.ds64DataSize !== null ? this.ds64DataSize : size;
-        if (!(isUnknownSize && riff === "RIFF")) this.dataBytesLeft = this.declaredDataBytes = declared;
+        const declared = this.riff !== "RIFF" && this.ds64DataSize !== null ? this.ds64DataSize : size;
+        if (!(isUnknownSize && this.riff === "RIFF")) this.dataBytesLeft = this.declaredDataBytes = declared;
         this.inData = true;
-        return b.subarray(pos + 8);
+        this.header = new Uint8Array(0);
+        return b.subarray(8);
       }
-      if (pos + 8 + size > b.length) {
-        if (size > 16 * 1024 * 1024) throw new TrackprobeError("CORRUPT", `${this.name}: WAV chunk "${id}" claims ${size} bytes`);
-        return null; // need the whole chunk
+      if (id === "fmt " || id === "ds64") {
+        if (size > MAX_FORMAT_CHUNK_BYTES) throw new TrackprobeError("CORRUPT", `${this.name}: WAV chunk "${id}" claims ${size} bytes`);
+        if (b.length < 8 + size) break; // need the whole chunk
+        if (id === "fmt ") this.format = this.parseFmt(view, 8, size);
+        else if (size >= 16) this.ds64DataSize = view.getUint32(16, true) + view.getUint32(20, true) * 2 ** 32;
       }
-      if (id === "fmt ") this.format = this.parseFmt(view, pos + 8, size);
-      else if (id === "ds64" && size >= 16) this.ds64DataSize = view.getUint32(pos + 16, true) + view.getUint32(pos + 20, true) * 2 ** 32;
-      pos += 8 + size + (size & 1); // chunks are word-aligned
+      const have = b.length - 8;
+      if (have < padded) {
+        this.skipBytes = padded - have;
+        b = new Uint8Array(0);
+        break;
+      }
+      b = b.subarray(8 + padded);
     }
+    this.header = b.slice(); // a copy: the rest of the read chunk is not kept alive by it
     return null;
   }
 
@@ -103,7 +132,8 @@ export class WavDecoder implements StreamDecoder {
     if (!validBits.includes(bitsPerSample)) {
       throw new TrackprobeError("UNSUPPORTED_FORMAT", `${this.name}: WAV ${float ? "float" : "integer"} samples of ${bitsPerSample} bits`);
     }
-    if (channels < 1 || sampleRate < 1000 || sampleRate > 768000 || blockAlign !== (channels * bitsPerSample) / 8) {
+    checkLayout(this.name, "WAV header", sampleRate, channels);
+    if (blockAlign !== (channels * bitsPerSample) / 8) {
       throw new TrackprobeError("CORRUPT", `${this.name}: WAV header is inconsistent (${channels} channels, ${sampleRate} Hz, block ${blockAlign})`);
     }
     return { sampleRate, channels, bitsPerSample, float, blockAlign };
