@@ -3,15 +3,18 @@
  * Truth comes from the signal written: length, rate, channel count and the samples themselves.
  */
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { openDecoded } from "../src/audio/decode.js";
-import { openSource } from "../src/audio/source.js";
+import { FIFO_WRITER_WAIT_MS, openSource } from "../src/audio/source.js";
+import { analyze } from "../src/pipeline/analyze.js";
 import { TrackprobeError } from "../src/result.js";
 import { encodeWithFfmpeg, haveFfmpeg, tempDir, writeWav } from "./signals/files.js";
 import { encodeWav, sine, whiteNoise } from "./signals/wav.js";
+import { fixOggCrcs, makeSeeds, mutantSeed, mutate } from "./support/fuzz.js";
 
 interface Decoded {
   format: string;
@@ -234,7 +237,7 @@ describe("compressed formats", { skip: !haveFfmpeg && "ffmpeg is needed to make 
     }
   });
 
-  it("M4A from a stream goes through ffmpeg's stdin", async () => {
+  it("AIFF from a stream goes through ffmpeg too", async () => {
     const d = await decodeAll(Readable.from([readFileSync(files.aiff)]));
     assert.equal(d.format, "aiff");
     assert.equal(d.channels[0].length, 3 * rate);
@@ -261,4 +264,143 @@ it("mono MP3 decodes to one channel (loudness must not count it twice)", { skip:
   } finally {
     cleanup();
   }
+});
+
+describe("limits on what a header may declare (issue 10)", { skip: !haveFfmpeg && "ffmpeg is needed to make the fixtures" }, () => {
+  const seeds = haveFfmpeg ? Object.fromEntries(makeSeeds(["ogg-vorbis", "opus", "flac"]).map((s) => [s.format, s.bytes])) : {};
+  /** The first packet of the first Ogg page (the codec's identification header). */
+  const idPacket = (b: Uint8Array) => 27 + b[26];
+  const patched = (bytes: Uint8Array, edit: (b: Uint8Array, view: DataView) => void) => {
+    const b = new Uint8Array(bytes);
+    edit(b, new DataView(b.buffer));
+    fixOggCrcs(b);
+    return b;
+  };
+
+  for (const rate of [8, 1, 2147483647]) {
+    it(`Ogg Vorbis declaring ${rate} Hz: UNSUPPORTED_FORMAT, at once`, { timeout: 20_000 }, async () => {
+      const b = patched(seeds["ogg-vorbis"], (_, v) => v.setUint32(idPacket(seeds["ogg-vorbis"]) + 12, rate, true));
+      // an 8 Hz rate made a 1.5 s file 8 hours long: analysing it never ended
+      await rejectsWith(analyze(b, { name: "v.ogg" }), "UNSUPPORTED_FORMAT", new RegExp(`Vorbis identification header declares a sample rate of ${rate} Hz \\(supported: 1000\\.\\.768000 Hz\\)`));
+    });
+  }
+  it("Ogg Vorbis declaring 0 or 200 channels: CORRUPT / UNSUPPORTED_FORMAT from the header", async () => {
+    const at = idPacket(seeds["ogg-vorbis"]) + 11;
+    await rejectsWith(decodeAll(patched(seeds["ogg-vorbis"], (b) => (b[at] = 0))), "CORRUPT", /Vorbis identification header declares 0 channels/);
+    await rejectsWith(decodeAll(patched(seeds["ogg-vorbis"], (b) => (b[at] = 200))), "UNSUPPORTED_FORMAT", /declares 200 channels \(at most 64/);
+  });
+  it("OpusHead declaring 0 or 255 channels: refused from the header", async () => {
+    const at = idPacket(seeds.opus) + 9;
+    await rejectsWith(decodeAll(patched(seeds.opus, (b) => (b[at] = 0))), "CORRUPT", /OpusHead declares 0 channels/);
+    await rejectsWith(decodeAll(patched(seeds.opus, (b) => (b[at] = 255))), "UNSUPPORTED_FORMAT", /OpusHead declares 255 channels/);
+  });
+  it("FLAC STREAMINFO declaring 0 Hz or 500 Hz: refused; 48 kHz in place of 44.1 kHz is read", async () => {
+    const withRate = (hz: number) => {
+      const b = new Uint8Array(seeds.flac);
+      b[18] = hz >> 12;
+      b[19] = (hz >> 4) & 0xff;
+      b[20] = ((hz & 0x0f) << 4) | (b[20] & 0x0f);
+      return b;
+    };
+    await rejectsWith(decodeAll(withRate(0)), "CORRUPT", /FLAC STREAMINFO declares a sample rate of 0 Hz/);
+    await rejectsWith(decodeAll(withRate(500)), "UNSUPPORTED_FORMAT", /FLAC STREAMINFO declares a sample rate of 500 Hz/);
+    assert.equal((await decodeAll(withRate(48000))).channels.length, 2);
+  });
+  it("WAV: 64 channels are read, 65 are refused; 1000 Hz is read, 999 Hz is refused", async () => {
+    const tone = sine(440, 0.05, 8000, 0.1);
+    assert.equal((await decodeAll(encodeWav(Array.from({ length: 64 }, () => tone), 8000, { bits: 16 }))).channels.length, 64);
+    await rejectsWith(decodeAll(encodeWav(Array.from({ length: 65 }, () => tone), 8000, { bits: 16 })), "UNSUPPORTED_FORMAT", /WAV header declares 65 channels \(at most 64/);
+    assert.equal((await decodeAll(encodeWav([sine(100, 0.5, 1000)], 1000, { bits: 16 }))).sampleRate, 1000);
+    await rejectsWith(decodeAll(encodeWav([sine(100, 0.5, 999)], 999, { bits: 16 })), "UNSUPPORTED_FORMAT", /999 Hz \(supported: 1000/);
+  });
+  it("WAV 16-bit claiming 32767 channels: refused from the header", async () => {
+    const b = encodeWav([sine(440, 0.5, 48000)], 48000, { bits: 16 });
+    const v = new DataView(b.buffer);
+    v.setUint16(22, 32767, true);
+    v.setUint16(32, 32767 * 2, true); // block align overflows 16 bits, as in the reported file
+    await assert.rejects(decodeAll(b), (e: unknown) => e instanceof TrackprobeError && e.code === "UNSUPPORTED_FORMAT" && /32767 channels/.test(e.message));
+  });
+  it("WAV: a 20 MB chunk before fmt is streamed past (it used to be buffered, then refused over 16 MB)", async () => {
+    const wav = encodeWav([sine(440, 0.5, 22050)], 22050, { bits: 16 });
+    const junkBytes = 20 * 1024 * 1024;
+    const header = new Uint8Array(8);
+    header.set([0x4a, 0x55, 0x4e, 0x4b]); // "JUNK"
+    new DataView(header.buffer).setUint32(4, junkBytes, true);
+    async function* stream() {
+      yield wav.subarray(0, 12);
+      yield header;
+      for (let left = junkBytes; left > 0; left -= 1 << 20) yield new Uint8Array(Math.min(left, 1 << 20));
+      yield wav.subarray(12);
+    }
+    const d = await decodeAll(Readable.from(stream()));
+    assert.equal(d.channels[0].length, 11025);
+  });
+  it("a WASM decoder that crashes on a corrupt frame gives CORRUPT (or the audio before it), never its RuntimeError", async () => {
+    // Opus mutants with valid page CRCs make libopus trap now and then (~2 %); free() on the
+    // trapped instance then traps as well, and that used to replace the outcome.
+    const seed = makeSeeds(["opus"])[0];
+    let crashes = 0;
+    for (let i = 0; i < 400 && crashes < 2; i++) {
+      const m = mutate(seed, i, mutantSeed(7, "opus", i));
+      const warnings: string[] = [];
+      try {
+        const d = await openDecoded(await openSource(m.bytes), warnings);
+        for await (const _ of d.blocks);
+        if (warnings.some((w) => /decoder crashed on corrupt data/.test(w))) crashes++;
+      } catch (e) {
+        assert.ok(e instanceof TrackprobeError, `mutant ${i} (${m.description}): ${(e as Error).stack}`);
+        if (/decoder crashed on corrupt data/.test(e.message)) crashes++;
+      }
+    }
+    assert.ok(crashes >= 1, "no mutant made the decoder crash: the test proves nothing");
+  });
+});
+
+describe("reading what is not a regular file (issue 10)", () => {
+  const { dir, cleanup } = tempDir();
+  after(cleanup);
+  it("/dev/zero: UNSUPPORTED_FORMAT at once (sniffing reads a few KB)", { skip: !existsSync("/dev/zero"), timeout: 10_000 }, async () => {
+    await rejectsWith(decodeAll("/dev/zero"), "UNSUPPORTED_FORMAT", /not a recognised audio format/);
+  });
+  it("a named pipe nobody writes to: UNREADABLE after a short wait, not a hang", { timeout: 15_000 }, async () => {
+    const fifo = join(dir, "nobody.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const t0 = Date.now();
+    await rejectsWith(decodeAll(fifo), "UNREADABLE", /named pipe with nothing written to it/);
+    assert.ok(Date.now() - t0 < FIFO_WRITER_WAIT_MS + 2000);
+  });
+  it("a named pipe with a writer is read once, like a file", { timeout: 15_000 }, async () => {
+    const tone = [sine(440, 1, 22050, 0.3)];
+    const wav = writeWav(join(dir, "tone.wav"), tone, 22050);
+    const fifo = join(dir, "tone.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const writer = spawn("sh", ["-c", 'sleep 0.3; cat "$1" > "$2"', "sh", wav, fifo], { stdio: "ignore" });
+    const written = new Promise((r) => writer.on("close", r));
+    const d = await decodeAll(fifo);
+    await written;
+    assert.deepEqual(d.channels[0], (await decodeAll(wav)).channels[0]);
+  });
+  it("M4A with its index (moov) at the end, from a stream: spooled to a temporary file for ffmpeg, which is removed", { skip: !haveFfmpeg }, async () => {
+    // 10 s: a file this large no longer fits the buffer ffmpeg can seek back in on a pipe
+    const m4a = encodeWithFfmpeg(join(dir, "moov-last.m4a"), [sine(440, 10, 44100, 0.4)], 44100, ["-c:a", "aac"]);
+    const bytes = readFileSync(m4a);
+    const moov = bytes.indexOf("moov");
+    const mdat = bytes.indexOf("mdat");
+    assert.ok(moov > mdat, "ffmpeg wrote moov after mdat, as without +faststart");
+    const spoolRoot = join(dir, "tmp");
+    mkdirSync(spoolRoot);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = spoolRoot;
+    try {
+      const d = await decodeAll(Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]));
+      assert.equal(d.format, "m4a");
+      assert.ok(Math.abs(d.channels[0].length - 10 * 44100) <= 2048, `${d.channels[0].length} samples`);
+      assert.deepEqual(readdirSync(spoolRoot), [], "the spool is removed");
+      await rejectsWith(decodeAll(Readable.from([bytes.subarray(0, mdat + 100)])), "CORRUPT", /ffmpeg could not decode/);
+      assert.deepEqual(readdirSync(spoolRoot), [], "the spool is removed after a failure too");
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
 });

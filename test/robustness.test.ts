@@ -3,8 +3,14 @@
  * said) instead of crashing or hanging.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { encodeWavFloat32 } from "../src/audio/wav-writer.js";
+import { renderDemoTrack } from "../src/demo-track.js";
 import { analyze } from "../src/pipeline/analyze.js";
+import type { Analysis } from "../src/result.js";
 import { encodeWav, sine, whiteNoise } from "./signals/wav.js";
 
 const inputs: [string, () => Uint8Array][] = [
@@ -34,5 +40,49 @@ describe("all features on awkward input", () => {
     assert.equal(r.danceability, null);
     assert.equal(r.energy, null);
     assert.deepEqual(r.loudness, { integrated: null, range: null, truePeak: null });
+  });
+});
+
+const schema = JSON.parse(readFileSync(join(import.meta.dirname, "..", "schema", "analysis.schema.json"), "utf8"));
+const validate = new Ajv2020({ allErrors: true }).compile(schema);
+
+describe("corrupt samples in a float WAV (issue 10)", () => {
+  const demo = renderDemoTrack(12, 44100);
+  let clean: Analysis;
+  before(async () => {
+    clean = await analyze(encodeWavFloat32(demo, 44100), { name: "clean.wav" });
+  });
+  for (const [label, value] of [["NaN", Number.NaN], ["+Inf", Number.POSITIVE_INFINITY], ["1e30", 1e30]] as const) {
+    it(`one ${label} sample: set to 0 with one warning; the result is schema-valid and unchanged`, async () => {
+      const bytes = encodeWavFloat32(demo, 44100);
+      new DataView(bytes.buffer).setFloat32(44 + 4 * (2 * 44100 * 5), value, true); // left channel at 5 s
+      const r = await analyze(bytes, { name: `${label}.wav` });
+      const json = JSON.parse(JSON.stringify(r));
+      assert.ok(validate(json), JSON.stringify(validate.errors));
+      assert.deepEqual(r.warnings, ["1 corrupt sample(s) (NaN, infinite, or beyond ±2^32) were set to 0"]);
+      assert.equal(r.key?.name, clean.key?.name);
+      assert.equal(r.tempo?.bpm, clean.tempo?.bpm);
+      assert.ok(Math.abs((r.loudness?.integrated as number) - (clean.loudness?.integrated as number)) < 0.05, `${r.loudness?.integrated} LUFS`);
+    });
+  }
+  it("a whole file at a gain of 2^31 (integers stored unscaled as float) is kept, and every number stays finite", async () => {
+    const loud = demo.map((c) => c.map((x) => x * 2 ** 31));
+    const r = await analyze(encodeWavFloat32(loud, 44100), { name: "unscaled.wav" });
+    assert.deepEqual(r.warnings, []);
+    assert.ok(validate(JSON.parse(JSON.stringify(r))), JSON.stringify(validate.errors));
+    assert.equal(r.key?.name, clean.key?.name);
+    assert.ok(Math.abs((r.loudness?.integrated as number) - (clean.loudness?.integrated as number) - 20 * Math.log10(2 ** 31)) < 0.1);
+  });
+});
+
+describe("AbortSignal (issue 10)", () => {
+  it("stops the analysis of in-memory input promptly (decoding from memory never waits for I/O)", { timeout: 60_000 }, async () => {
+    const bytes = encodeWav([whiteNoise(240, 22050, 0.3)], 22050, { bits: 16 }); // 4 minutes
+    const controller = new AbortController();
+    const t0 = performance.now();
+    setTimeout(() => controller.abort(new Error("stop")), 100);
+    await assert.rejects(analyze(bytes, { signal: controller.signal }), /stop/);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 1000, `rejected after ${ms.toFixed(0)} ms`);
   });
 });

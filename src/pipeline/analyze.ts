@@ -3,7 +3,7 @@
  * the compact feature streams.
  */
 import { openDecoded } from "../audio/decode.js";
-import { type AudioInput, openSource } from "../audio/source.js";
+import { type AudioInput, type ByteTap, openSource } from "../audio/source.js";
 import { AVAILABLE_FEATURES, plan, unrequestedFields } from "../analyzers/registry.js";
 import { FrontEnd, type StreamDef } from "../features/frontend.js";
 import { STREAMS, type Streams } from "../features/streams.js";
@@ -16,7 +16,20 @@ export interface AnalyzeOptions {
   name?: string;
   /** Stops the analysis between blocks; the promise then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Sees every input byte that is read, once, in order (the cache hashes a pipe with it). */
+  tap?: ByteTap;
+  /** Called as decoding goes on (about once per second of work) with the seconds of audio decoded. */
+  onProgress?: (audioSeconds: number) => void;
 }
+
+const PROGRESS_INTERVAL_MS = 1000;
+
+/**
+ * Longest stretch of decoding without a turn of the event loop: input from memory never waits
+ * for I/O, and without a turn no timer runs, so an AbortSignal (a timeout, a scan's stop) would
+ * never fire.
+ */
+const YIELD_EVERY_MS = 25;
 
 export async function analyze(input: AudioInput, options: AnalyzeOptions = {}): Promise<Analysis> {
   const features = options.features ?? AVAILABLE_FEATURES;
@@ -28,17 +41,27 @@ export async function analyze(input: AudioInput, options: AnalyzeOptions = {}): 
   const { analyzers, streams } = plan(features);
   const t0 = performance.now();
   const warnings: string[] = [];
-  const source = await openSource(input, options.name);
+  const source = await openSource(input, options.name, { signal: options.signal, tap: options.tap });
   let frontEnd: FrontEnd | null = null;
   let format: string;
   try {
     const decoded = await openDecoded(source, warnings);
     format = decoded.format;
     const defs = Object.fromEntries(streams.map((s) => [s, STREAMS[s] as StreamDef<unknown>]));
+    let reportedMs = performance.now();
+    let lastTurn = performance.now();
     for await (const block of decoded.blocks) {
+      if (performance.now() - lastTurn > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastTurn = performance.now();
+      }
       options.signal?.throwIfAborted();
       frontEnd ??= await FrontEnd.create(defs, block.sampleRate, block.channels.length);
       frontEnd.push(block);
+      if (options.onProgress && performance.now() - reportedMs > PROGRESS_INTERVAL_MS) {
+        reportedMs = performance.now();
+        options.onProgress(frontEnd.samples / frontEnd.info.sampleRate);
+      }
     }
   } finally {
     await source.reader.close();
