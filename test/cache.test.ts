@@ -3,18 +3,20 @@
  * recovery from a broken file) and analyzeCached() (hit, changed file, failures, --retry-failed).
  */
 import assert from "node:assert/strict";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, utimesSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
 import { analyzeCached } from "../src/cache/cached-analyze.js";
 import { engineKey } from "../src/cache/fingerprint.js";
 import { hashFile } from "../src/cache/hash.js";
 import { defaultCacheDir, resolveCacheDir } from "../src/cache/location.js";
 import { CACHE_FILE, optionsKey, outcomeOf, ResultCache } from "../src/cache/store.js";
-import { type Analysis, VERSION } from "../src/result.js";
+import { type Analysis, CONTENT_ERRORS, VERSION } from "../src/result.js";
 import { tempDir, writeWav } from "./signals/files.js";
 import { sine } from "./signals/wav.js";
+import { CLI_MAIN, runCli } from "./support/cli.js";
 
 describe("cache location", () => {
   it("--cache-dir, then $TRACKPROBE_CACHE_DIR, then $XDG_CACHE_HOME/trackprobe, then ~/.cache/trackprobe", () => {
@@ -182,5 +184,116 @@ describe("analyzeCached", () => {
 
   it("options key is the sorted feature list", () => {
     assert.equal(optionsKey(["tempo", "key", "loudness"]), "key,loudness,tempo");
+  });
+});
+
+describe("what is cached, and input read once (issue 10)", () => {
+  const { dir, cleanup } = tempDir();
+  after(cleanup);
+  const cacheDir = join(dir, "cache");
+  const stamp = { size: 10, mtimeNs: "1", ino: "2" };
+  const sha256 = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
+
+  it("stores only results and CONTENT_ERRORS failures: never INTERNAL, TIMEOUT, UNREADABLE, NEEDS_FFMPEG", () => {
+    const c = ResultCache.open(cacheDir);
+    try {
+      for (const code of ["EMPTY", "UNSUPPORTED_FORMAT", "CORRUPT", "INTERNAL", "TIMEOUT", "UNREADABLE", "NEEDS_FFMPEG", "NOT_FOUND"] as const) {
+        c.record(`/m/${code}`, stamp, `h-${code}`, "E", "o", { file: "f", error: { code, message: "f: x" } });
+        assert.equal(c.entry(`h-${code}`, "E", "o") !== undefined, CONTENT_ERRORS.has(code), code);
+      }
+    } finally {
+      c.close();
+    }
+  });
+
+  it("a copy found by its content is a cache hit that also records its path, so export lists it", async () => {
+    const a = join(dir, "A");
+    const b = join(dir, "B");
+    mkdirSync(a);
+    mkdirSync(b);
+    const names = ["one.wav", "two.wav"];
+    names.forEach((n, i) => writeWav(join(a, n), [sine(330 + 110 * i, 0.5, 22050, 0.3)], 22050));
+    const c = ResultCache.open(cacheDir);
+    try {
+      for (const n of names) assert.equal((await analyzeCached(join(a, n), c, { features: ["loudness"] })).source, "analysed");
+      for (const n of names) copyFileSync(join(a, n), join(b, n));
+      for (const n of names) assert.equal((await analyzeCached(join(b, n), c, { features: ["loudness"] })).source, "cache");
+      const rows = c.filesUnder(resolve(b));
+      assert.deepEqual(rows.map((r) => [r.path, r.hash, r.format]), names.map((n) => [resolve(b, n), sha256(join(a, n)), "wav"]));
+      const again = await analyzeCached(join(b, names[0]), c, { features: ["loudness"] });
+      assert.equal(again.source, "cache", "answered by the memo now");
+    } finally {
+      c.close();
+    }
+  });
+
+  it("scan A, copy the files to B, scan B: export B lists them all", { timeout: 120_000 }, () => {
+    const a = join(dir, "SA");
+    const b = join(dir, "SB");
+    mkdirSync(a);
+    mkdirSync(b);
+    const names = ["x.wav", "y.wav", "z.wav"];
+    names.forEach((n, i) => writeWav(join(a, n), [sine(200 * (i + 1), 0.5, 22050, 0.3)], 22050));
+    const cache = join(dir, "scan-cache");
+    const scan = (d: string) => runCli(["scan", d, "--cache-dir", cache, "--features", "loudness", "-j", "1", "-q"]);
+    assert.equal(scan(a).code, 0);
+    for (const n of names) copyFileSync(join(a, n), join(b, n));
+    assert.equal(scan(b).code, 0);
+    const out = runCli(["export", b, "--cache-dir", cache, "--format", "ndjson"]);
+    assert.equal(out.code, 0, out.stderr);
+    const files = out.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { file: string }).file);
+    assert.deepEqual(files.map((f) => basename(f)).sort(), names);
+  });
+
+  it("/dev/zero through the cache: UNSUPPORTED_FORMAT at once, nothing hashed forever, nothing stored", { skip: !existsSync("/dev/zero"), timeout: 15_000 }, async () => {
+    const c = ResultCache.open(cacheDir);
+    try {
+      const r = await analyzeCached("/dev/zero", c, { features: ["loudness"] });
+      assert.equal("error" in r.outcome && r.outcome.error.code, "UNSUPPORTED_FORMAT");
+      assert.equal(r.hash, undefined, "not read to its end: no hash");
+      assert.equal(c.memo("/dev/zero"), undefined);
+    } finally {
+      c.close();
+    }
+  });
+
+  it("a named pipe is read once, hashed as it is decoded: the result is filed under the real content hash", { timeout: 30_000 }, async () => {
+    const wav = writeWav(join(dir, "piped.wav"), [sine(523.25, 1, 22050, 0.3)], 22050);
+    const fifo = join(dir, "piped.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const writer = spawn("sh", ["-c", 'cat "$1" > "$2"', "sh", wav, fifo], { stdio: "ignore" });
+    const written = new Promise((r) => writer.on("close", r));
+    const c = ResultCache.open(cacheDir);
+    try {
+      const piped = await analyzeCached(fifo, c, { features: ["loudness"] });
+      await written;
+      assert.ok(!("error" in piped.outcome), JSON.stringify(piped.outcome));
+      assert.equal(piped.hash, sha256(wav));
+      assert.equal(c.memo(resolve(fifo)), undefined, "no path memo for a pipe");
+      const file = await analyzeCached(wav, c, { features: ["loudness"] });
+      assert.equal(file.source, "cache");
+      assert.deepEqual({ ...file.outcome, file: "" }, { ...piped.outcome, file: "" });
+    } finally {
+      c.close();
+    }
+  });
+
+  it("`analyze <(cat x.wav)` reads the pipe once: a result, not EMPTY; a scan of x.wav is not told it is empty", { timeout: 60_000 }, async () => {
+    const wav = writeWav(join(dir, "subst.wav"), [sine(392, 1, 22050, 0.3)], 22050);
+    const cache = join(dir, "subst-cache");
+    const r = spawnSync("bash", ["-c", `"$0" --import tsx "$1" analyze --cache-dir "$2" --features loudness --format json <(cat "$3")`, process.execPath, CLI_MAIN, cache, wav], {
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const parsed = JSON.parse(r.stdout) as { loudness?: unknown; error?: unknown } | { loudness?: unknown; error?: unknown }[];
+    const outcome = Array.isArray(parsed) ? parsed[0] : parsed;
+    assert.ok(outcome.loudness && !outcome.error, r.stdout);
+    const c = ResultCache.open(cache);
+    try {
+      const file = await analyzeCached(wav, c, { features: ["loudness"] }); // as a scan does: no retry of failures
+      assert.ok(!("error" in file.outcome), JSON.stringify(file.outcome));
+    } finally {
+      c.close();
+    }
   });
 });

@@ -15,7 +15,7 @@
 import { mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import type { Analysis, AnalysisFailure, AnalysisOutcome, ErrorCode, FeatureName } from "../result.js";
+import { type Analysis, type AnalysisFailure, type AnalysisOutcome, CONTENT_ERRORS, type ErrorCode, type FeatureName } from "../result.js";
 
 const SCHEMA_VERSION = "1";
 export const CACHE_FILE = "cache.sqlite";
@@ -45,9 +45,15 @@ export type CachedEntry =
   | { status: "ok"; json: string; createdAt: number }
   | { status: "failed"; code: ErrorCode; message: string; createdAt: number };
 
-/** Failures worth remembering: they depend on the bytes alone, so retrying gives the same. */
-const CACHEABLE_FAILURES = new Set<ErrorCode>(["EMPTY", "UNSUPPORTED_FORMAT", "CORRUPT", "INTERNAL"]);
-export const isCacheableFailure = (code: ErrorCode) => CACHEABLE_FAILURES.has(code);
+/**
+ * Failures worth remembering: those that describe the bytes alone (result.ts CONTENT_ERRORS), so
+ * retrying gives the same. A crash (INTERNAL), a timeout or a failed read says nothing about the
+ * bytes, and storing it would answer for every copy of the file from then on.
+ */
+export const isCacheableFailure = (code: ErrorCode) => CONTENT_ERRORS.has(code);
+
+/** Whether an outcome may be stored under the content hash of the bytes it came from. */
+export const isCacheable = (outcome: AnalysisOutcome) => !("error" in outcome) || isCacheableFailure(outcome.error.code);
 
 /** The options part of the key: the feature list, sorted. */
 export const optionsKey = (features: readonly FeatureName[]) => [...features].sort().join(",");
@@ -123,22 +129,32 @@ export class ResultCache {
 
   /**
    * Stores what analysing the file with content `hash` gave, and the path's memo, in one
-   * transaction. Failures that could go away by themselves (unreadable, needs ffmpeg) are not
-   * stored. `name` is the file name inside messages, stored without it.
+   * transaction. Failures that could go away by themselves (unreadable, needs ffmpeg, a crash) are
+   * not stored. `name` is the file name inside messages, stored without it.
    */
   record(path: string, stamp: FileStamp, hash: string, engine: string, options: string, outcome: AnalysisOutcome, format?: string): void {
     const tx = this.db.transaction(() => {
       this.remember(path, stamp, { hash, format: format ?? ("format" in outcome ? outcome.format : undefined) });
-      if ("error" in outcome) {
-        if (!isCacheableFailure(outcome.error.code)) return;
-        const message = stripName(outcome.error.message, outcome.file);
-        this.q.put.run(hash, engine, options, "failed", JSON.stringify({ code: outcome.error.code, message }), Date.now());
-      } else {
-        const { file: _file, ...rest } = outcome;
-        this.q.put.run(hash, engine, options, "ok", JSON.stringify(rest), Date.now());
-      }
+      this.put(hash, engine, options, outcome);
     });
     tx.immediate();
+  }
+
+  /**
+   * Stores an outcome under its content hash alone, with no path memo (for input read once, such
+   * as a pipe, whose stamp says nothing about what it will hold next time). Returns whether it
+   * was stored: only results and CONTENT_ERRORS failures are.
+   */
+  put(hash: string, engine: string, options: string, outcome: AnalysisOutcome): boolean {
+    if ("error" in outcome) {
+      if (!isCacheableFailure(outcome.error.code)) return false;
+      const message = stripName(outcome.error.message, outcome.file);
+      this.q.put.run(hash, engine, options, "failed", JSON.stringify({ code: outcome.error.code, message }), Date.now());
+    } else {
+      const { file: _file, ...rest } = outcome;
+      this.q.put.run(hash, engine, options, "ok", JSON.stringify(rest), Date.now());
+    }
+    return true;
   }
 
   /** Memo rows of the files at or under each of `paths` (absolute), sorted by path. */
