@@ -12,8 +12,8 @@ import { after, before, describe, it } from "node:test";
 import { parseFile } from "music-metadata";
 import { renderDemoTrack } from "../src/demo-track.js";
 import { stampOf } from "../src/cache/store.js";
-import { tagValuesOf, writeTags } from "../src/library/tags.js";
-import type { Analysis } from "../src/result.js";
+import { fieldsFor, opusOutputGainDb, tagValuesOf, writeTags } from "../src/library/tags.js";
+import type { Analysis, AnalysisOutcome } from "../src/result.js";
 import { encodeWithFfmpeg, haveFfmpeg, tempDir } from "./signals/files.js";
 import { runCli } from "./support/cli.js";
 
@@ -124,11 +124,13 @@ describe("--write-tags", { skip: haveFfmpeg ? false : "ffmpeg is not on PATH (ne
     assert.equal(JSON.parse(readFileSync(join(dir, "s3.json"), "utf8")).cached, 3);
   });
 
-  it("--key-notation camelot / openkey", async () => {
+  it("--key-notation camelot / openkey (replacing the key written before: --overwrite-tags)", async () => {
     assert.equal(cli(scanArgs("--write-tags", "--key-notation", "camelot")).code, 0);
     const res = JSON.parse(cli(["export", mp3, "--cache-dir", cacheDir, "--features", "tempo,key"]).stdout) as Analysis;
+    assert.notEqual((await parseFile(mp3)).common.key, res.key?.camelot, "kept: the file has a key already");
+    assert.equal(cli(scanArgs("--write-tags", "--key-notation", "camelot", "--overwrite-tags")).code, 0);
     assert.equal((await parseFile(mp3)).common.key, res.key?.camelot);
-    assert.equal(cli(scanArgs("--write-tags", "--key-notation", "openkey")).code, 0);
+    assert.equal(cli(scanArgs("--write-tags", "--key-notation", "openkey", "--overwrite-tags")).code, 0);
     assert.equal((await parseFile(flac)).common.key, res.key?.openKey);
     assert.equal(sha(flacAudio(readFileSync(flac))), audio0.flac);
   });
@@ -139,9 +141,110 @@ describe("--write-tags", { skip: haveFfmpeg ? false : "ffmpeg is not on PATH (ne
     const stamp = stampOf(statSync(copy, { bigint: true }));
     writeFileSync(copy, Buffer.concat([readFileSync(copy), Buffer.alloc(10)]));
     const h = fileHash(copy);
-    const r = await writeTags(copy, "mp3", { bpm: "99", key: "C" }, { expect: stamp });
+    const r = await writeTags(copy, "mp3", { bpm: "99", key: "C" }, { expect: stamp, overwrite: true });
     assert.equal(r.report.action, "skipped");
     assert.equal(fileHash(copy), h);
     assert.equal((await writeTags(copy, "wav", { bpm: "99", key: "C" })).report.action, "skipped");
+  });
+});
+
+describe("--write-tags adds only what it says, keeps what files have, --replaygain", { skip: haveFfmpeg ? false : "ffmpeg is not on PATH" }, () => {
+  const { dir, cleanup } = tempDir();
+  after(cleanup);
+  const lib = join(dir, "lib");
+  const cacheDir = join(dir, "cache");
+  const plain = join(lib, "plain.mp3"); // ID3v2 only
+  const tagged = join(lib, "tagged.mp3"); // ID3v1 too, and a BPM and key of its own
+  const flac = join(lib, "song.flac");
+  const opus = join(lib, "song.opus");
+  const m4a = join(lib, "song.m4a");
+  const hasId3v1 = (p: string) => {
+    const b = readFileSync(p);
+    return b.toString("latin1", b.length - 128, b.length - 125) === "TAG";
+  };
+  const scan = (...extra: string[]) => {
+    const summary = join(dir, "summary.json");
+    const r = cli(["scan", lib, "--cache-dir", cacheDir, "--features", "tempo,key,loudness", "-j", "2", "--write-tags", "--summary-json", summary, ...extra]);
+    assert.equal(r.code, 0, r.stderr);
+    const results = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as AnalysisOutcome);
+    const of = (p: string) => results.find((o) => o.file === p) as Analysis;
+    return { of, summary: JSON.parse(readFileSync(summary, "utf8")) as { tags: Record<string, number> } };
+  };
+
+  before(() => {
+    mkdirSync(lib);
+    const track = renderDemoTrack(12, 44100, 120);
+    encodeWithFfmpeg(plain, track, 44100, ["-b:a", "160k", ...meta]);
+    encodeWithFfmpeg(tagged, track, 44100, ["-b:a", "160k", "-write_id3v1", "1", "-metadata", "TBPM=99", "-metadata", "TKEY=C", ...meta]);
+    encodeWithFfmpeg(flac, track, 44100, meta);
+    encodeWithFfmpeg(opus, track, 44100, ["-c:a", "libopus", "-b:a", "96k", ...meta]);
+    encodeWithFfmpeg(m4a, track, 44100, ["-c:a", "aac", "-b:a", "128k", ...meta]);
+    assert.ok(!hasId3v1(plain) && hasId3v1(tagged));
+  });
+
+  it("no ID3v1 tag is added to an MP3 that had none; one that had it keeps it", async () => {
+    scan();
+    assert.ok(!hasId3v1(plain), "no ID3v1 tag added");
+    assert.deepEqual((await parseFile(plain)).format.tagTypes, ["ID3v2.4"]);
+    assert.ok(hasId3v1(tagged), "the ID3v1 tag it had is kept");
+    assert.deepEqual((await parseFile(tagged)).format.tagTypes, ["ID3v2.4", "ID3v1"]);
+  });
+
+  it("values a file already has are kept (counted as kept); --overwrite-tags replaces them", async () => {
+    const before = await parseFile(tagged);
+    assert.equal(before.common.bpm, 99, "kept by the first scan");
+    assert.equal(before.common.key, "C");
+    const again = scan();
+    assert.ok((again.summary.tags.kept ?? 0) >= 1, JSON.stringify(again.summary.tags));
+    const over = scan("--overwrite-tags");
+    const want = tagValuesOf(over.of(tagged), "standard");
+    const m = await parseFile(tagged);
+    assert.equal(m.common.bpm, Number(want.bpm));
+    assert.equal(m.common.key, want.key);
+    assert.notEqual(want.bpm, "99");
+  });
+
+  it("--replaygain: ReplayGain 2.0 track gain (−18 LUFS − integrated) and true peak (linear); Opus: R128_TRACK_GAIN", async () => {
+    const { of } = scan("--replaygain");
+    for (const p of [plain, tagged, flac, m4a]) {
+      const l = of(p).loudness;
+      assert.ok(l?.integrated != null && l.truePeak != null, p);
+      const m = await parseFile(p);
+      const gain = m.common.replaygain_track_gain?.dB;
+      assert.ok(gain !== undefined && Math.abs(gain - (-18 - l.integrated)) <= 0.0051, `${p}: gain ${gain}, loudness ${l.integrated}`);
+      const peak = m.common.replaygain_track_peak?.ratio;
+      assert.ok(peak !== undefined && Math.abs(peak - 10 ** (l.truePeak / 20)) < 1e-6, `${p}: peak ${peak}, true peak ${l.truePeak} dBTP`);
+    }
+    const l = of(opus).loudness;
+    assert.ok(l?.integrated != null);
+    const vorbis = (await parseFile(opus)).native.vorbis;
+    assert.equal(vorbis.find((t) => t.id === "R128_TRACK_GAIN")?.value, String(Math.round(256 * (-23 - l.integrated))));
+    assert.ok(!vorbis.some((t) => t.id.startsWith("REPLAYGAIN_")), "RFC 7845: no REPLAYGAIN_* in Opus");
+  });
+
+  it("R128_TRACK_GAIN is relative to the Opus header's output gain", async () => {
+    // An Ogg page whose packet is an OpusHead with output gain +3 dB (768 in Q7.8).
+    const page = Buffer.alloc(27 + 1 + 19);
+    page.write("OggS", 0, "latin1");
+    page[26] = 1; // one segment
+    page[27] = 19;
+    page.write("OpusHead", 28, "latin1");
+    page.writeInt16LE(768, 28 + 16);
+    const file = join(dir, "head.opus");
+    writeFileSync(file, page);
+    assert.equal(await opusOutputGainDb(file), 3);
+    assert.equal(await opusOutputGainDb(opus), 0);
+    const values = { bpm: null, key: null, loudness: { integrated: -20, truePeak: -1 } };
+    assert.equal(fieldsFor("opus", values, 3).r128TrackGain, String(-6 * 256));
+    assert.equal(fieldsFor("opus", values, 0).r128TrackGain, String(-3 * 256));
+    assert.deepEqual([fieldsFor("mp3", values).trackGain, fieldsFor("mp3", values).trackPeak], ["2.00 dB", (10 ** (-1 / 20)).toFixed(6)]);
+  });
+
+  it("--replaygain and --overwrite-tags go with --write-tags; --replaygain needs loudness", () => {
+    assert.equal(cli(["scan", lib, "--cache-dir", cacheDir, "--replaygain"]).code, 2);
+    assert.equal(cli(["scan", lib, "--cache-dir", cacheDir, "--overwrite-tags"]).code, 2);
+    const r = cli(["scan", lib, "--cache-dir", cacheDir, "--write-tags", "--replaygain", "--features", "tempo"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--replaygain needs loudness/);
   });
 });
