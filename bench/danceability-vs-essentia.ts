@@ -2,6 +2,14 @@
  * trackprobe's danceability value (DFA) against essentia.js `Danceability`, file by file.
  *
  *   node --import tsx bench/danceability-vs-essentia.ts [AUDIO_DIR]   (default ../shared/corpus-dev/audio)
+ *   node --import tsx bench/danceability-vs-essentia.ts --generated   (the generated test signals)
+ *
+ * --generated renders the test signals (test/signals: machine-timed grooves and loops, drum
+ * patterns, the demo track, drifting grooves, rubato piano, white noise; 30 s each) to 22.05 kHz
+ * WAV files in a temporary folder and compares those. Exactly repeating loops give values of 4–8
+ * in both tools: the value is 1/mean α, and their mean DFA exponent α is near 0, where a small
+ * difference in α is a large difference in the value — so Pearson r is printed for the value, its
+ * logarithm and 1/value (the mean α itself).
  *
  * essentia.js (AGPL, devDependency, comparison only) gets each file decoded by ffmpeg to 44.1 kHz
  * mono float, as its documentation expects. trackprobe's value goes through its own decoder and
@@ -10,24 +18,61 @@
  * effect of the 22.05 kHz analysis rate from everything else. Dynamic complexity is compared the
  * same way (essentia.js `DynamicComplexity` vs features/levels.ts + analyzers/dynamic-complexity.ts).
  *
- * Prints the per-file table, Pearson r and the median |difference|; writes a scatter plot to
- * bench/out/danceability-scatter.svg.
+ * Prints the per-file table (with trackprobe's calibrated danceability.score from analyze()), Pearson
+ * r and the median |difference|, the value and score ranges; writes a scatter plot to
+ * bench/out/danceability-scatter.svg (-generated.svg with --generated).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SCORE_AT_0, SCORE_AT_1 } from "../src/analyzers/danceability.js";
 import { detrendedFluctuation } from "../src/analyzers/dfa.js";
 import { dynamicComplexity } from "../src/analyzers/dynamic-complexity.js";
 import { openDecoded } from "../src/audio/decode.js";
 import { openSource } from "../src/audio/source.js";
 import { FrontEnd } from "../src/features/frontend.js";
+import { encodeWavFloat32 } from "../src/audio/wav-writer.js";
+import { renderDemoTrack } from "../src/demo-track.js";
+import { analyze } from "../src/pipeline/analyze.js";
 import { LevelFrames, type LevelStream, levelStream } from "../src/features/levels.js";
+import { groove, RATE as SIGNAL_RATE, rubatoPiano, rockTrack, whiteNoise } from "../test/signals/dance.js";
+import { drumPattern } from "../test/signals/rhythm.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dir = resolve(process.argv[2] ?? join(here, "../../shared/corpus-dev/audio"));
-const outSvg = join(here, "out/danceability-scatter.svg");
+const generated = process.argv[2] === "--generated";
+const outSvg = join(here, generated ? "out/danceability-scatter-generated.svg" : "out/danceability-scatter.svg");
+
+/** The generated signals as WAV files in a temporary folder (removed at exit). */
+function renderGenerated(): string {
+  const d = mkdtempSync(join(tmpdir(), "trackprobe-dfa-"));
+  process.on("exit", () => rmSync(d, { recursive: true, force: true }));
+  const S = 30;
+  const demo = renderDemoTrack(S, SIGNAL_RATE);
+  const signals: [string, Float32Array][] = [
+    ["groove-100", groove(S, 100, 0, 7)],
+    ["groove-124", groove(S, 124, 0, 9)],
+    ["groove-135", groove(S, 135, 0, 11)],
+    ["groove-124-drift2", groove(S, 124, 2, 32)],
+    ["groove-124-drift4", groove(S, 124, 4, 34)],
+    ["groove-124-drift8", groove(S, 124, 8, 38)],
+    ["drums-98", drumPattern({ bpm: 98, seconds: S }).audio],
+    ["drums-120", drumPattern({ bpm: 120, seconds: S }).audio],
+    ["drums-3-4-150", drumPattern({ bpm: 150, seconds: S, beatsPerBar: 3 }).audio],
+    ["drums-ramp-100-130", drumPattern({ bpm: 100, endBpm: 130, seconds: S }).audio],
+    ["demo-120", demo[0].map((v, i) => (v + demo[1][i]) / 2)],
+    ["rock-140", rockTrack(S)],
+    ["rubato-piano-11", rubatoPiano(S, 11)],
+    ["rubato-piano-12", rubatoPiano(S, 12)],
+    ["white-noise", whiteNoise(S)],
+  ];
+  for (const [name, x] of signals) writeFileSync(join(d, `${name}.wav`), encodeWavFloat32([x], SIGNAL_RATE));
+  return d;
+}
+
+const dir = generated ? renderGenerated() : resolve(process.argv[2] ?? join(here, "../../shared/corpus-dev/audio"));
 const RATE = 44100;
 
 interface EssentiaLike {
@@ -103,6 +148,8 @@ interface Row {
   ours44: number;
   dcEssentia: number;
   dcOurs: number;
+  /** trackprobe's danceability.score (analyze() with the rhythm analysers, as the CLI runs it). */
+  score: number;
 }
 
 function scatterSvg(rows: Row[], r: number, mad: number): string {
@@ -142,7 +189,7 @@ const files = readdirSync(dir)
 const rows: Row[] = [];
 const pad = (s: string, n: number) => s.padEnd(n);
 const num = (x: number, w = 9) => x.toFixed(4).padStart(w);
-console.log(`${pad("file", 34)} ${"essentia".padStart(9)} ${"ours".padStart(9)} ${"diff".padStart(9)} ${"ours@44k".padStart(9)} ${"DC ess".padStart(9)} ${"DC ours".padStart(9)}`);
+console.log(`${pad("file", 34)} ${"essentia".padStart(9)} ${"ours".padStart(9)} ${"diff".padStart(9)} ${"ours@44k".padStart(9)} ${"DC ess".padStart(9)} ${"DC ours".padStart(9)} ${"score".padStart(9)}`);
 for (const f of files) {
   const path = join(dir, f);
   const pcm = await ffmpegMono(path);
@@ -155,9 +202,10 @@ for (const f of files) {
   const levels = await trackprobeLevels(path);
   const ours = detrendedFluctuation(levels.frameStd)?.value ?? Number.NaN;
   const dcOurs = dynamicComplexity(levels.complexityDb)?.complexity ?? Number.NaN;
-  const row = { name: basename(f), essentia: ess, ours, ours44, dcEssentia: dcEss, dcOurs };
+  const score = (await analyze(path, { features: ["danceability"] })).danceability?.score ?? Number.NaN;
+  const row = { name: basename(f), essentia: ess, ours, ours44, dcEssentia: dcEss, dcOurs, score };
   rows.push(row);
-  console.log(`${pad(row.name, 34)} ${num(ess)} ${num(ours)} ${num(ours - ess)} ${num(ours44)} ${num(dcEss)} ${num(dcOurs)}`);
+  console.log(`${pad(row.name, 34)} ${num(ess)} ${num(ours)} ${num(ours - ess)} ${num(ours44)} ${num(dcEss)} ${num(dcOurs)} ${num(score)}`);
 }
 const r = pearson(
   rows.map((x) => x.essentia),
@@ -169,6 +217,11 @@ const r44 = pearson(
   rows.map((x) => x.ours44),
 );
 const mad44 = median(rows.map((x) => Math.abs(x.ours44 - x.essentia)));
+const log = (x: number[]) => x.map(Math.log);
+const inv = (x: number[]) => x.map((v) => 1 / v);
+const ess = rows.map((x) => x.essentia);
+const ours = rows.map((x) => x.ours);
+const range = (x: number[]) => `${Math.min(...x).toFixed(2)}–${Math.max(...x).toFixed(2)}`;
 const rDc = pearson(
   rows.map((x) => x.dcEssentia),
   rows.map((x) => x.dcOurs),
@@ -176,6 +229,10 @@ const rDc = pearson(
 const madDc = median(rows.map((x) => Math.abs(x.dcOurs - x.dcEssentia)));
 console.log(`\ndanceability, trackprobe (22.05 kHz front end) vs essentia.js: Pearson r = ${r.toFixed(4)}, median |diff| = ${mad.toFixed(4)}  (target r ≥ 0.95, ≤ 0.1)`);
 console.log(`danceability, trackprobe DFA on essentia's 44.1 kHz signal:     Pearson r = ${r44.toFixed(4)}, median |diff| = ${mad44.toFixed(4)}`);
+console.log(`danceability, trackprobe vs essentia.js, on log(value): Pearson r = ${pearson(log(ess), log(ours)).toFixed(4)}; on 1/value (mean α): r = ${pearson(inv(ess), inv(ours)).toFixed(4)}`);
+console.log(`danceability value range: essentia.js ${range(ess)}, trackprobe ${range(ours)}`);
+const scores = rows.map((x) => x.score);
+console.log(`danceability score (0..1, calibrated; ${SCORE_AT_0.toFixed(2)}–${SCORE_AT_1.toFixed(2)} possible): ${range(scores)}, median ${median(scores).toFixed(2)}`);
 console.log(`dynamic complexity (LU), trackprobe vs essentia.js:            Pearson r = ${rDc.toFixed(4)}, median |diff| = ${madDc.toFixed(4)}`);
 mkdirSync(dirname(outSvg), { recursive: true });
 writeFileSync(outSvg, scatterSvg(rows, r, mad));
