@@ -20,12 +20,22 @@ export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 export interface TempoCandidate {
   bpm: number;
+  /**
+   * The reading's periodicity evidence relative to the reported tempo's (an alternative counts
+   * only what the reported beat and its eighth notes leave unexplained), × a tempo prior;
+   * normalised so the candidates' weights sum to 1. Definition: analyzers/tempo.ts, tempoCandidates.
+   */
   weight: number;
 }
 
 export interface Tempo {
   bpm: number;
+  /**
+   * 0..1: beat evidence × max(0, 1 − weight of the best alternative / weight of `bpm`). Never
+   * above 1 − w/w_bpm for any candidate; 0 when an alternative weighs as much as `bpm`.
+   */
   confidence: number;
+  /** The reported tempo, its ×2, ×½, ×3, ×⅓, ×3/2, ×⅔ and up to two unrelated tempi; best first. */
   candidates: TempoCandidate[];
 }
 
@@ -87,7 +97,12 @@ export interface Loudness {
 }
 
 export interface Danceability {
+  /**
+   * Essentia's Danceability (detrended fluctuation analysis, 1 / mean DFA exponent), on its
+   * scale: about 0.9–2 on songs, ≈ 2.2 on white noise, 4–8 (unbounded) on exactly repeating loops.
+   */
   value: number;
+  /** Calibrated 0..1 danceability (logistic of a rhythm index): never below 0.07 or above 0.88. */
   score: number;
 }
 
