@@ -9,6 +9,8 @@ import { before, describe, it } from "node:test";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { encodeWavFloat32 } from "../src/audio/wav-writer.js";
 import { renderDemoTrack } from "../src/demo-track.js";
+import { RealFft } from "../src/dsp/fft.js";
+import { Resampler } from "../src/dsp/resample.js";
 import { analyze } from "../src/pipeline/analyze.js";
 import type { Analysis } from "../src/result.js";
 import { encodeWav, sine, whiteNoise } from "./signals/wav.js";
@@ -84,5 +86,29 @@ describe("AbortSignal (issue 10)", () => {
     await assert.rejects(analyze(bytes, { signal: controller.signal }), /stop/);
     const ms = performance.now() - t0;
     assert.ok(ms < 1000, `rejected after ${ms.toFixed(0)} ms`);
+  });
+  it("an aborted analysis releases its resampler and FFT (their WASM heaps are process-wide)", { timeout: 60_000 }, async () => {
+    // Where a fresh 1 MiB block lands in each heap: above everything still allocated, so it
+    // moves up when blocks leak (each leaked resampler held ~55 KB, each FFT ~33 KB).
+    type Heap = { _malloc?(n: number): number; _free?(p: number): void; _pffft_aligned_malloc?(n: number): number; _pffft_aligned_free?(p: number): void };
+    const top = (o: object) => () => {
+      const m = (o as unknown as { m: Heap }).m;
+      const p = m._malloc ? m._malloc(1 << 20) : (m._pffft_aligned_malloc as (n: number) => number)(1 << 20);
+      if (m._free) m._free(p);
+      else m._pffft_aligned_free?.(p);
+      return p;
+    };
+    const speex = top(await Resampler.create(48000, 22050));
+    const pffft = top(await RealFft.create(2048));
+    const bytes = encodeWav([whiteNoise(20, 48000, 0.3)], 48000, { bits: 16 });
+    const abortOne = async () => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error("stop")), 5);
+      await assert.rejects(analyze(bytes, { signal: controller.signal }), /stop/);
+    };
+    for (let i = 0; i < 5; i++) await abortOne();
+    const before = [speex(), pffft()];
+    for (let i = 0; i < 20; i++) await abortOne();
+    assert.deepEqual([speex(), pffft()], before);
   });
 });

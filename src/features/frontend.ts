@@ -97,8 +97,11 @@ export class FrontEnd {
     this.seconds += (performance.now() - t0) / 1000;
   }
 
+  private ended = false;
+
   /** Ends the stream; returns every stream's output by name. */
   finish(): Record<string, unknown> {
+    this.ended = true;
     const t0 = performance.now();
     if (this.resampler) this.mono(this.resampler.flush());
     this.framer?.finish();
@@ -106,6 +109,17 @@ export class FrontEnd {
     for (const { name, sink } of this.named) out[name] = sink.finish();
     this.seconds += (performance.now() - t0) / 1000;
     return out;
+  }
+
+  /**
+   * Releases the WASM state of a front end that will not be finished (an aborted analysis): the
+   * resampler and FFT live in process-wide WASM heaps, which would otherwise keep it for good.
+   */
+  dispose(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.resampler?.flush(); // flushing is what frees a Resampler
+    this.framer?.dispose();
   }
 
   private mixBuffer = new Float32Array(0);
@@ -188,6 +202,10 @@ class Framer {
       this.fill += pad.length;
       this.emit(lastFrame);
     }
+    this.fft.dispose();
+  }
+
+  dispose(): void {
     this.fft.dispose();
   }
 

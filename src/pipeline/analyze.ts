@@ -63,6 +63,9 @@ export async function analyze(input: AudioInput, options: AnalyzeOptions = {}): 
         options.onProgress(frontEnd.samples / frontEnd.info.sampleRate);
       }
     }
+  } catch (e) {
+    frontEnd?.dispose();
+    throw e;
   } finally {
     await source.reader.close();
   }
