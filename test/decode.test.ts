@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { openDecoded } from "../src/audio/decode.js";
+import { createWasmDecoder } from "../src/audio/decoder.js";
 import { FIFO_WRITER_WAIT_MS, openSource } from "../src/audio/source.js";
 import { analyze } from "../src/pipeline/analyze.js";
 import { TrackprobeError } from "../src/result.js";
@@ -403,4 +404,27 @@ describe("reading what is not a regular file (issue 10)", () => {
       else process.env.TMPDIR = saved;
     }
   });
+});
+
+it("a WASM decoder that trapped is never called again, not even free() (its heap may be corrupt)", { skip: !haveFfmpeg }, async () => {
+  const seed = makeSeeds(["opus"])[0];
+  for (let i = 0; i < 400; i++) {
+    const m = mutate(seed, i, mutantSeed(7, "opus", i));
+    const d = await createWasmDecoder("opus");
+    let trap: unknown = null;
+    try {
+      await d.decode(m.bytes);
+      await d.flush();
+    } catch (e) {
+      trap = e;
+    }
+    if (!(trap instanceof WebAssembly.RuntimeError)) {
+      d.free();
+      continue;
+    }
+    await assert.rejects(d.decode(m.bytes), (e) => e === trap, "the same error, without entering the instance again");
+    assert.doesNotThrow(() => d.free());
+    return;
+  }
+  assert.fail("no mutant made the decoder trap: the test proves nothing");
 });

@@ -41,13 +41,31 @@ const constructors: Record<WasmFormat, () => WasmDecoder> = {
   opus: () => new OggOpusDecoder() as unknown as WasmDecoder,
 };
 
+/**
+ * A fresh WASM instance per stream (the compiled module is shared, the memory is not). An
+ * instance that trapped (WebAssembly.RuntimeError: out-of-bounds access, divide by zero, …) is
+ * poisoned: its heap may be corrupt, so it is never called again — not even free(), its memory
+ * goes with the instance to the garbage collector.
+ */
 export async function createWasmDecoder(format: WasmFormat): Promise<StreamDecoder> {
   const d = constructors[format]();
   await d.ready;
+  let trapped: WebAssembly.RuntimeError | null = null;
+  const guarded = async <T>(call: () => T | Promise<T>): Promise<T> => {
+    if (trapped) throw trapped;
+    try {
+      return await quietly(call);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) trapped = e;
+      throw e;
+    }
+  };
   return {
-    decode: (bytes) => quietly(() => d.decode(bytes)),
-    flush: () => quietly(async () => (d.flush ? d.flush() : null)),
-    free: () => d.free(),
+    decode: (bytes) => guarded(() => d.decode(bytes)),
+    flush: () => guarded(async () => (d.flush ? d.flush() : null)),
+    free: () => {
+      if (!trapped) d.free();
+    },
   };
 }
 
