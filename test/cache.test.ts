@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
+import Database from "better-sqlite3";
 import { analyzeCached } from "../src/cache/cached-analyze.js";
 import { engineKey } from "../src/cache/fingerprint.js";
 import { hashFile } from "../src/cache/hash.js";
@@ -206,6 +207,19 @@ describe("what is cached, and input read once (issue 10)", () => {
     }
   });
 
+  it("an INTERNAL failure that an older trackprobe stored is not answered from the cache", () => {
+    const c = ResultCache.open(cacheDir);
+    const db = new Database(join(cacheDir, CACHE_FILE));
+    try {
+      db.prepare("INSERT INTO results (hash, engine, options, status, data, created_at) VALUES (?, ?, ?, 'failed', ?, 0)").run("old", "E", "o", JSON.stringify({ code: "INTERNAL", message: "crash" }));
+      assert.equal(c.entry("old", "E", "o"), undefined);
+      assert.deepEqual(c.entriesOf("old"), []);
+    } finally {
+      db.close();
+      c.close();
+    }
+  });
+
   it("a copy found by its content is a cache hit that also records its path, so export lists it", async () => {
     const a = join(dir, "A");
     const b = join(dir, "B");
@@ -252,6 +266,18 @@ describe("what is cached, and input read once (issue 10)", () => {
       assert.equal("error" in r.outcome && r.outcome.error.code, "UNSUPPORTED_FORMAT");
       assert.equal(r.hash, undefined, "not read to its end: no hash");
       assert.equal(c.memo("/dev/zero"), undefined);
+    } finally {
+      c.close();
+    }
+  });
+
+  it("a /proc file (stat says 0 bytes, reading gives more) is read once, never memoised by its stamp", { skip: !existsSync("/proc/self/status") }, async () => {
+    const c = ResultCache.open(cacheDir);
+    try {
+      const r = await analyzeCached("/proc/self/status", c, { features: ["loudness"] });
+      assert.equal("error" in r.outcome && r.outcome.error.code, "UNSUPPORTED_FORMAT");
+      assert.match(r.hash ?? "", /^[0-9a-f]{64}$/, "hashed while read");
+      assert.equal(c.memo("/proc/self/status"), undefined);
     } finally {
       c.close();
     }

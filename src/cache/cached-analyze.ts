@@ -15,7 +15,7 @@ import { analyze } from "../pipeline/analyze.js";
 import { type AnalysisFailure, type AnalysisOutcome, type FeatureName, TrackprobeError } from "../result.js";
 import { engineKey } from "./fingerprint.js";
 import { ContentHasher, hashFileAndLength } from "./hash.js";
-import { type FileStamp, isCacheable, isCacheableFailure, optionsKey, outcomeOf, type ResultCache, sameStamp, stampOf } from "./store.js";
+import { type FileStamp, isCacheable, optionsKey, outcomeOf, type ResultCache, sameStamp, stampOf } from "./store.js";
 
 export interface CachedAnalyzeOptions {
   features?: readonly FeatureName[];
@@ -83,9 +83,7 @@ export async function analyzeCached(path: string, cache: ResultCache | null, opt
     }
   }
   const entry = cache.entry(hash, engine, opts);
-  // A stored failure that is not a content error comes from an older trackprobe that stored those.
-  const usable = entry && (entry.status === "ok" || (isCacheableFailure(entry.code) && !options.retryFailed));
-  if (entry && usable) {
+  if (entry && (entry.status === "ok" || !options.retryFailed)) {
     const outcome = outcomeOf(entry, name);
     // Found by content (a copy, a moved file): remember the path too, so that export lists it
     // and the next scan need not hash it again.

@@ -124,6 +124,8 @@ export class ResultCache {
     if (!r) return undefined;
     if (r.status === "ok") return { status: "ok", json: r.data, createdAt: r.createdAt };
     const e = JSON.parse(r.data) as { code: ErrorCode; message: string };
+    // An older trackprobe stored crashes (INTERNAL) too: those say nothing about the bytes.
+    if (!isCacheableFailure(e.code)) return undefined;
     return { status: "failed", code: e.code, message: e.message, createdAt: r.createdAt };
   }
 
@@ -168,14 +170,16 @@ export class ResultCache {
 
   /** Every stored result for a content hash, newest first. */
   entriesOf(hash: string): { engine: string; options: string; entry: CachedEntry }[] {
-    return this.q.resultsOf.all(hash).map((r) => ({
-      engine: r.engine,
-      options: r.options,
-      entry:
-        r.status === "ok"
+    return this.q.resultsOf
+      .all(hash)
+      .map((r) => ({
+        engine: r.engine,
+        options: r.options,
+        entry: (r.status === "ok"
           ? { status: "ok", json: r.data, createdAt: r.createdAt }
-          : { status: "failed", ...(JSON.parse(r.data) as { code: ErrorCode; message: string }), createdAt: r.createdAt },
-    }));
+          : { status: "failed", ...(JSON.parse(r.data) as { code: ErrorCode; message: string }), createdAt: r.createdAt }) as CachedEntry,
+      }))
+      .filter((e) => e.entry.status === "ok" || isCacheableFailure(e.entry.code));
   }
 
   close(): void {
