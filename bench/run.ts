@@ -246,13 +246,16 @@ const tpLoudness = trackprobeTool(tp.cli, tp.available, tp.why, ["loudness"], "l
 const tpRhythm = trackprobeTool(tp.cli, tp.available, tp.why, ["tempo", "beats"], "tempo,beats");
 const tpKey = trackprobeTool(tp.cli, tp.available, tp.why, ["key"], "key");
 const tpDance = trackprobeTool(tp.cli, tp.available, tp.why, ["danceability"], "danceability");
+// What the flag bin/trackprobe.js adds costs: the same run with V8's background threads on.
+const tpAllThreads = trackprobeTool(tp.cli, tp.available, tp.why, null, "all features, V8 background threads on (no --single-threaded)", []);
 const aubio = aubioVersion();
 const peers = [
   ...essentiaTools({ rhythm: tpRhythm.name, key: tpKey.name, danceability: tpDance.name, loudness: tpLoudness.name }),
   ...(aubio ? aubioTools(tpRhythm.name) : []),
 ];
 if (!aubio) log("bench: aubio not installed (apt-get install aubio-tools): its rows are skipped");
-const tools: Tool[] = [ffmpegFloor, tpLoudness, tpAll, tpRhythm, tpKey, tpDance, ...peers];
+const tools: Tool[] = [ffmpegFloor, tpLoudness, tpAll, tpAllThreads, tpRhythm, tpKey, tpDance, ...peers];
+const corpusTools = tools.filter((t) => t !== tpAllThreads); // a speed comparison: same answers
 
 const machine = {
   date: started.toISOString().replace(/\.\d+Z$/, "Z"),
@@ -286,7 +289,7 @@ if (withCorpus) {
     const measured: Measured[] = [];
     for (const e of entries) {
       const seconds = e.durationS ?? 240;
-      measured.push({ file: e.id, audioSeconds: seconds, runs: 1, cells: measureFile(tools, { name: e.id, path: e.audioPath, seconds }, 1) });
+      measured.push({ file: e.id, audioSeconds: seconds, runs: 1, cells: measureFile(corpusTools, { name: e.id, path: e.audioPath, seconds }, 1) });
     }
     corpus = { entries, measured, loudnessTruth };
   } catch (e) {
@@ -314,7 +317,7 @@ lines.push(`| aubio | ${machine.aubio} |`);
 lines.push(`| ffmpeg | ${machine.ffmpeg} |`);
 lines.push(`| options | ${args.join(" ") || "(none)"}: ${runs} run(s) on the 3.5-min file, ${longRuns} on the 60-min file${quick ? " (skipped: --quick)" : ""}, 1 per corpus track |`);
 lines.push("");
-lines.push("How each tool runs: trackprobe is its CLI (`node dist/cli/main.js analyze FILE --features … --format json`, built from the");
+lines.push("How each tool runs: trackprobe is its CLI (`node --single-threaded dist/cli/main.js analyze FILE --features … --format json`, as bin/trackprobe.js runs it, built from the");
 lines.push("working tree into bench/out/dist), decoding with its own decoders. Each essentia.js row is one algorithm in a fresh Node");
 lines.push("process that decodes the file with ffmpeg to 44.1 kHz float (mono; stereo for LoudnessEBUR128) and runs it with its");
 lines.push("default parameters (RhythmExtractor2013 40–208 BPM). aubio's tools read the file themselves at its own sample rate, with");

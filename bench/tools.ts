@@ -74,18 +74,29 @@ function parseTrackprobe(stdout: string): Estimate {
   return est;
 }
 
+/** The V8 flags bin/trackprobe.js runs the CLI with (see there: no background tasks, no deadlock). */
+export const BIN_NODE_FLAGS = ["--single-threaded"];
+
 /**
- * trackprobe's CLI asked for `wanted` (all available features when `wanted` is null). The row
- * is unavailable when none of the wanted features is in this build.
+ * trackprobe's CLI asked for `wanted` (all available features when `wanted` is null), run with
+ * `nodeFlags` (default: as bin/trackprobe.js runs it). The row is unavailable when none of the
+ * wanted features is in this build.
  */
-export function trackprobeTool(cli: string, available: readonly FeatureName[] | null, why: string, wanted: FeatureName[] | null, label: string): Tool {
+export function trackprobeTool(
+  cli: string,
+  available: readonly FeatureName[] | null,
+  why: string,
+  wanted: FeatureName[] | null,
+  label: string,
+  nodeFlags: readonly string[] = BIN_NODE_FLAGS,
+): Tool {
   const features = wanted === null ? (available ?? []) : wanted.filter((f) => available?.includes(f));
   const provides = features.filter((f): f is Quantity => f !== "energy");
   const tool: Tool = {
     name: `trackprobe ${label}`,
     kind: "trackprobe",
     provides,
-    command: (f) => ["node", cli, "analyze", f, ...(wanted === null ? [] : ["--features", features.join(",")]), "--format", "json", "--no-cache"],
+    command: (f) => ["node", ...nodeFlags, cli, "analyze", f, ...(wanted === null ? [] : ["--features", features.join(",")]), "--format", "json", "--no-cache"],
     parse: parseTrackprobe,
   };
   if (available === null) tool.unavailable = why;
