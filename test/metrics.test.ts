@@ -174,8 +174,43 @@ describe("beat F-measure and continuity (mir_eval.beat, 5 s trim)", () => {
   });
 });
 
+describe("beat trim (mir_eval.beat.trim_beats before evaluate; 5 s by default, 0 for none)", () => {
+  // The first 10 beats (0 … 4.75 s) are a quarter beat late (off-beat), the rest exact. Checked
+  // with mir_eval 0.8.2: f_measure / continuity on trim_beats(ref, t), trim_beats(est, t).
+  const introOffBeat = REF.map((t) => (t < 5 ? t + 0.25 : t));
+
+  test("trim 5 (the default): the intro is not scored, everything is perfect", () => {
+    const perfect = { fMeasure: 1, cmlc: 1, cmlt: 1, amlc: 1, amlt: 1 };
+    assert.deepEqual(beatScores(REF, introOffBeat), perfect);
+    assert.deepEqual(beatScores(REF, introOffBeat, 5), perfect);
+  });
+
+  test("trim 0: the 10 off-beat estimates count", () => {
+    const s = beatScores(REF, introOffBeat, 0);
+    // 51 of 61 estimates match: P = R = 51/61.
+    near(s.fMeasure, 51 / 61, "F");
+    near(s.fMeasure, 0.8360655737704918, "F (mir_eval)");
+    // CML: the 10 off-beats fail on phase (0.25 / 0.5 = 0.5 > 0.175); the beat at 5.0 s fails on
+    // period (its preceding estimate interval is 0.25 s against 0.5 s); 50 correct of max(61, 61).
+    near(s.cmlt, 50 / 61, "CMLt");
+    near(s.cmlc, 50 / 61, "CMLc");
+    // AML: the off-beat variation gets only the 10 intro beats; the original's 50 is the best.
+    near(s.amlt, 50 / 61, "AMLt");
+    near(s.amlc, 50 / 61, "AMLc");
+    near(s.amlt, 0.819672131147541, "AMLt (mir_eval)");
+  });
+
+  test("downbeats use the trim they are given; none by default", () => {
+    const ref = grid(0, 2, 16); // 0 … 30 s
+    const est = ref.map((t) => (t < 5 ? t + 0.5 : t)); // the first 3 downbeats 0.5 s late
+    near(downbeatFMeasure(ref, est), 13 / 16); // 13 of 16 match: P = R = 13/16 (mir_eval 0.8125)
+    near(downbeatFMeasure(ref, est, 0), 0.8125);
+    assert.equal(downbeatFMeasure(ref, est, 5), 1); // 6 … 30 s: all 13 match
+  });
+});
+
 describe("downbeat F-measure", () => {
-  test("±70 ms, and downbeats before 5 s count (no trimming)", () => {
+  test("±70 ms, and downbeats before 5 s count (no trimming by default)", () => {
     const ref = [0, 2, 4, 6, 8];
     near(downbeatFMeasure(ref, [0.05, 2.1, 4, 6, 8]), 0.8); // 2.1 is 100 ms off
     near(downbeatFMeasure(ref, [6, 8]), 4 / 7); // P = 1, R = 2/5; trimmed it would be 1

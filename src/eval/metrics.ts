@@ -262,21 +262,29 @@ export interface BeatScores extends ContinuityScores {
 
 /**
  * The beat metrics as mir_eval.beat.evaluate computes them: both sequences trimmed of beats before
- * 5 s, then F-measure (±70 ms) and the continuity scores.
+ * `trimSeconds` (mir_eval's default and MIREX's: 5 s; 0 keeps every beat), then F-measure
+ * (±70 ms) and the continuity scores.
  */
-export function beatScores(ref: readonly number[], est: Maybe<readonly number[]>): BeatScores {
-  const r = trimBeats(ref);
-  const e = est == null ? null : trimBeats(est);
+export function beatScores(
+  ref: readonly number[],
+  est: Maybe<readonly number[]>,
+  trimSeconds = BEAT_TRIM_SECONDS,
+): BeatScores {
+  const r = trimBeats(ref, trimSeconds);
+  const e = est == null ? null : trimBeats(est, trimSeconds);
   return { fMeasure: beatFMeasure(r, e), ...continuityMetrics(r, e) };
 }
 
 /**
- * Downbeat F-measure, ±70 ms, with NO trimming: the first downbeats of a track are a large share
- * of all its downbeats (a 4/4 bar at 120 BPM lasts 2 s), and madmom's / MIREX's downbeat
- * evaluation scores every downbeat (madmom BeatEvaluation, skip = 0).
+ * Downbeat F-measure, ±70 ms: mir_eval.beat.f_measure on the downbeat times, both sequences
+ * trimmed of downbeats before `trimSeconds` first. The default, 0, trims nothing, as madmom's and
+ * MIREX's downbeat evaluation (skip = 0) score every downbeat; `trackprobe eval` passes its beat
+ * trim, so beats and downbeats are scored on the same stretch of the track.
  */
-export function downbeatFMeasure(ref: readonly number[], est: Maybe<readonly number[]>): number {
-  return beatFMeasure(ref, est, BEAT_WINDOW_SECONDS);
+export function downbeatFMeasure(ref: readonly number[], est: Maybe<readonly number[]>, trimSeconds = 0): number {
+  const r = trimBeats(ref, trimSeconds);
+  const e = est == null ? null : trimBeats(est, trimSeconds);
+  return beatFMeasure(r, e, BEAT_WINDOW_SECONDS);
 }
 
 // ---------------------------------------------------------------------------------------------
