@@ -6,7 +6,8 @@
  *   - DIR/*.json, each `file` relative to DIR.
  * An absolute `file` is used as is. Fields: `file` (required), `id` (default: JSON file name
  * without .json), `tempo_bpm`, `beats`, `downbeats`, `meter`, `key`, `duration_s`,
- * `expect_error`; a missing field is the same as null ("not known"). Other fields are ignored.
+ * `expect_error`, `source`; a missing field is the same as null ("not known"). Other fields are
+ * ignored.
  */
 
 import { readdir, readFile, stat } from "node:fs/promises";
@@ -32,6 +33,8 @@ export interface TruthEntry {
   key: string | null;
   /** The track is expected to fail analysis (e.g. a corrupt file); it is not scored. */
   expectError: boolean;
+  /** Where the track comes from (`source`, e.g. "pop909"), null if not given. */
+  source: string | null;
 }
 
 /** A corpus that cannot be read or whose truth is malformed; the message lists every problem. */
@@ -136,6 +139,8 @@ export function parseTruth(json: unknown, truthPath: string, audioRoot: string):
   }
   const expectError = obj.expect_error ?? false;
   if (typeof expectError !== "boolean") problems.push(`"expect_error" must be true or false`);
+  const source = obj.source ?? null;
+  if (source !== null && typeof source !== "string") problems.push(`"source" must be a string or null, got ${JSON.stringify(source)}`);
 
   if (problems.length > 0) {
     throw new CorpusError(`${truthPath}: ${problems.join("; ")}`);
@@ -153,6 +158,7 @@ export function parseTruth(json: unknown, truthPath: string, audioRoot: string):
     meter,
     key,
     expectError: expectError as boolean,
+    source: source as string | null,
   };
 }
 
