@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { Command } from "commander";
 import { registerEval, runEval } from "../src/cli/eval.js";
 import { CorpusError, loadCorpus, type TruthEntry } from "../src/eval/corpus.js";
-import { type AnalyzeFn, evaluateCorpus, resultsDirAnalyzer } from "../src/eval/evaluate.js";
+import { type AnalyzeFn, evaluateCorpus, evaluateRows, resultsDirAnalyzer } from "../src/eval/evaluate.js";
 import { type Analysis, type AnalysisOutcome, type FeatureName, TrackprobeError } from "../src/result.js";
 
 const grid = (start: number, period: number, n: number) => Array.from({ length: n }, (_, i) => start + period * i);
@@ -253,8 +253,9 @@ describe("eval command", () => {
     assert.ok(cmd);
     assert.deepEqual(
       cmd.options.map((o) => o.long),
-      ["--results", "--json", "--verbose", "--features"],
+      ["--results", "--json", "--verbose", "--features", "--beat-trim-seconds", "--split", "--halves", "--only", "--limit", "--jobs", "--table"],
     );
+    assert.equal(cmd.registeredArguments[0].variadic, true); // eval DIR [DIR...]
   });
 
   test("--json prints the summary with camelCase keys and the rows", async () => {
@@ -285,12 +286,47 @@ describe("eval command", () => {
     assert.ok(!out.includes("beats"));
   });
 
+  test("text output names the beat trim when beats or downbeats are scored", async () => {
+    let out = "";
+    await runEval(dir, { results: res, features: "beats" }, (s) => (out += s));
+    assert.match(out.split("\n")[1], /before 5 s ignored in truth and estimate \(--beat-trim-seconds 5, mir_eval's default\)/);
+    out = "";
+    await runEval(dir, { results: res, features: "downbeats", beatTrimSeconds: "0" }, (s) => (out += s));
+    assert.match(out.split("\n")[1], /no trim, every beat and downbeat scored \(--beat-trim-seconds 0\)/);
+  });
+
+  test("--beat-trim-seconds 0 scores beats before 5 s, in truth (f gains beat truth) and estimates", async () => {
+    let out = "";
+    await runEval(dir, { results: res, json: true, beatTrimSeconds: "0" }, (s) => (out += s));
+    const report = JSON.parse(out);
+    assert.equal(report.beatTrimSeconds, 0);
+    // f's beats [1, 2, 3] count now: beats n = 4 (a perfect, b malformed, d failed, f no result).
+    assert.equal(report.summary.beats.n, 4);
+    near(report.summary.beats.fMeasure, 1 / 4);
+    assert.equal(report.summary.downbeats.n, 3);
+  });
+
   test("--verbose adds one row per track", async () => {
     let out = "";
-    await runEval(dir, { results: res, verbose: true, features: "key" }, (s) => (out += s));
+    await runEval(dir, { results: res, verbose: true, features: "key" }, (s) => (out += s), null);
     assert.match(out, /^track +key +est +keyW +note$/m);
     assert.match(out, /^a +A minor +C major +0\.3$/m);
     assert.match(out, /^f +- +- +- +no truth to score$/m);
+  });
+
+  test("bad option values are usage errors", async () => {
+    const cases: [object, RegExp][] = [
+      [{ beatTrimSeconds: "-1" }, /--beat-trim-seconds must be a number of seconds >= 0, not "-1"/],
+      [{ beatTrimSeconds: "five" }, /--beat-trim-seconds/],
+      [{ split: "C" }, /--split must be A, B or all, not "C"/],
+      [{ limit: "0" }, /--limit must be a whole number/],
+      [{ jobs: "x" }, /--jobs must be a whole number from 1 to 256/],
+      [{ only: "zz" }, /--only: no track with id "zz"/],
+      [{ only: "," }, /--only needs at least one track id/],
+    ];
+    for (const [flags, message] of cases) {
+      await assert.rejects(runEval(dir, { results: res, ...flags }, () => {}, null), { name: "UsageError", message });
+    }
   });
 
   test("unknown features and bad corpora are usage errors", async () => {
@@ -301,6 +337,201 @@ describe("eval command", () => {
     await assert.rejects(runEval(join(dir, "missing"), { results: res }, () => {}), {
       name: "UsageError",
       message: /not a directory/,
+    });
+  });
+});
+
+describe("evaluateRows with concurrency", () => {
+  test("runs up to N tracks at once and keeps the corpus order", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const slow: AnalyzeFn = async (path, features) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      // Later tracks finish first.
+      await new Promise((r) => setTimeout(r, 5 * (10 - entries.findIndex((e) => e.audioPath === path))));
+      inFlight--;
+      return fakeAnalyze(path, features);
+    };
+    const seen: [number, number][] = [];
+    const rows = await evaluateRows(entries, slow, { concurrency: 3, onTrack: (_r, i, _n, position) => seen.push([i, position]) });
+    assert.equal(most, 3);
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      entries.map((e) => e.id),
+    );
+    const sequential = await evaluateRows(entries, fakeAnalyze);
+    assert.deepEqual(rows, sequential);
+    // f has nothing to score and is never analysed; every other track reported once.
+    assert.deepEqual(
+      seen.map(([i]) => i),
+      [0, 1, 2, 3, 4, 5, 6],
+    );
+    assert.deepEqual(
+      seen.map(([, p]) => p).sort(),
+      [0, 1, 2, 3, 4, 5, 6],
+    );
+  });
+});
+
+describe("eval of several corpora: parts, halves, hold-out table", () => {
+  // A POP909-like corpus in a folder named pop909: 002 and 210 in half A, 105 in half B.
+  const REF = grid(0, 0.5, 61);
+  const INTRO_OFF_BEAT = REF.map((t) => (t < 5 ? t + 0.25 : t)); // metrics.test.ts: F 51/61 untrimmed
+  const POP_TRUTH: Record<string, { tempo: number; key: string; est: { bpm: number; beats: number[]; key: [string, "major" | "minor"] } }> = {
+    "pop909-002": { tempo: 64, key: "C major", est: { bpm: 128, beats: REF, key: ["C", "major"] } },
+    "pop909-105": { tempo: 100, key: "D major", est: { bpm: 100, beats: REF, key: ["A", "major"] } },
+    "pop909-210": { tempo: 80, key: "A minor", est: { bpm: 80, beats: INTRO_OFF_BEAT, key: ["C", "major"] } },
+  };
+  let top: string;
+  let pop: string;
+  let popRes: string;
+  before(async () => {
+    top = await mkdtemp(join(tmpdir(), "trackprobe-multi-"));
+    pop = join(top, "pop909");
+    popRes = join(top, "results");
+    await mkdir(join(pop, "truth"), { recursive: true });
+    await mkdir(popRes);
+    for (const [file, o] of Object.entries(OUTCOMES)) {
+      if (!(o instanceof Error)) await writeFile(join(popRes, `${file}.json`), JSON.stringify(o));
+    }
+    for (const [id, t] of Object.entries(POP_TRUTH)) {
+      const truth = { id, file: `audio/${id}.mp3`, source: "pop909", tempo_bpm: t.tempo, beats: REF, key: t.key };
+      await writeFile(join(pop, "truth", `${id}.json`), JSON.stringify(truth));
+      const est = analysis(`${id}.mp3`, { tempo: { bpm: t.est.bpm, confidence: 1, candidates: [] }, beats: t.est.beats, key: key(...t.est.key) });
+      await writeFile(join(popRes, `${id}.mp3.json`), JSON.stringify(est));
+    }
+  });
+  after(async () => {
+    await rm(top, { recursive: true, force: true });
+  });
+
+  const run = async (flags: object, dirs?: string[]) => {
+    let out = "";
+    const code = await runEval(dirs ?? [dir, pop], { results: popRes, ...flags }, (s) => (out += s), null);
+    assert.equal(code, 0);
+    return out;
+  };
+
+  test("--json: one hold-out row per part, half B marked, and one for all", async () => {
+    const report = JSON.parse(await run({ json: true }));
+    const name = basename(dir);
+    assert.deepEqual(report.corpora, [dir, pop]);
+    assert.equal(report.beatTrimSeconds, 5);
+    assert.deepEqual(
+      report.holdout.map((r: { part: string; holdout: boolean; n: number }) => [r.part, r.holdout, r.n]),
+      [
+        [name, false, 6],
+        ["pop909 A", false, 2],
+        ["pop909 B", true, 1],
+        ["all", false, 9],
+      ],
+    );
+    const [dev, a, b, all] = report.holdout;
+    // The first corpus on its own scores as before (see "means, counts, …" above).
+    near(dev.acc2, 0.5);
+    near(dev.keyMirex, 2.3 / 4);
+    assert.deepEqual(dev.nByFeature, { tempo: 4, beats: 3, downbeats: 3, meter: 3, key: 4 });
+    // A: 002 (tempo doubled: Acc1 0, Acc2 1; key 1) and 210 (tempo right; key relative 0.3);
+    // beats perfect after the 5 s trim on both.
+    assert.deepEqual([a.acc1, a.acc2, a.beatF, a.cmlt, a.amlt], [0.5, 1, 1, 1, 1]);
+    near(a.keyMirex, 0.65);
+    near(a.keyExact, 0.5);
+    assert.equal(a.downbeatF, null); // no downbeat truth in this corpus
+    assert.equal(a.meter, null);
+    near(b.keyMirex, 0.5); // a fifth above
+    // all: every scored track of every part; tempo truth a, b, d, g + 3.
+    assert.equal(all.nByFeature.tempo, 7);
+    near(all.acc1, 3 / 7);
+    assert.deepEqual(
+      report.parts.map((p: { name: string; half: string | null; tracks: number }) => [p.name, p.half, p.tracks]),
+      [
+        [name, null, 6],
+        ["pop909 A", "A", 2],
+        ["pop909 B", "B", 1],
+      ],
+    );
+    assert.equal(report.rows.length, 10);
+    assert.equal(report.rows.find((r: { id: string }) => r.id === "pop909-105").part, "pop909 B");
+    assert.match(report.holdoutNote, /half B of pop909 is the hold-out/);
+  });
+
+  test("--beat-trim-seconds 0 changes the beat score of the part with a wrong intro", async () => {
+    const report = JSON.parse(await run({ json: true, beatTrimSeconds: "0", split: "A" }));
+    const a = report.holdout.find((r: { part: string }) => r.part === "pop909 A");
+    near(a.beatF, (1 + 51 / 61) / 2);
+    near(a.cmlt, (1 + 50 / 61) / 2);
+    near(a.amlt, (1 + 50 / 61) / 2);
+  });
+
+  test("text: a table per part, one for all, then the hold-out table and the reminder", async () => {
+    const out = await run({ features: "tempo,beats,key" });
+    const lines = out.split("\n");
+    assert.match(lines[0], /^hold-out: half B of pop909 is the hold-out: choose parameters on half A only/);
+    assert.ok(out.includes(`trackprobe eval pop909 A (${pop}, half A): 2 tracks`));
+    assert.ok(out.includes(`trackprobe eval pop909 B (${pop}, half B: the hold-out): 1 tracks`));
+    assert.ok(out.includes("trackprobe eval all 3 parts together: 9 tracks, 2 failed"));
+    const header = lines.findIndex((l) => l.startsWith("hold-out table"));
+    assert.match(lines[header], /before 5 s ignored, --beat-trim-seconds 5/);
+    assert.match(lines[header + 1], /^part +n +Acc1 +Acc2 +beatF +CMLt +AMLt +keyMIREX +keyExact$/);
+    assert.match(lines[header + 3], /^pop909 A +2 +0\.500 +1\.000 +1\.000 +1\.000 +1\.000 +0\.650 +0\.500$/);
+    assert.match(lines[header + 4], /^pop909 B \(hold-out\) +1 +1\.000 +1\.000 +1\.000 +1\.000 +1\.000 +0\.500 +0\.000$/);
+    assert.match(lines[header + 5], /^all +9 /);
+  });
+
+  test("--table prints only the hold-out table; --split A leaves B out and says so", async () => {
+    const out = await run({ table: true, split: "A", beatTrimSeconds: "0" });
+    const lines = out.trimEnd().split("\n");
+    assert.match(lines[0], /^hold-out table \(no beat trim, --beat-trim-seconds 0;/);
+    assert.deepEqual(
+      lines.slice(2, 5).map((l) => l.split(/ {2,}/)[0]),
+      [basename(dir), "pop909 A", "all"],
+    );
+    assert.match(out, /half B of pop909 is NOT scored \(--split A\)/);
+    assert.ok(!out.includes("trackprobe eval"));
+  });
+
+  test("--only and --limit select tracks; -v reports progress per track", async () => {
+    const progress: string[] = [];
+    let out = "";
+    await runEval([dir, pop], { results: popRes, json: true, only: "105,a", verbose: true }, (s) => (out += s), (s) => progress.push(s));
+    const report = JSON.parse(out);
+    assert.deepEqual(
+      report.rows.map((r: { id: string; part: string }) => [r.part, r.id]),
+      [
+        [basename(dir), "a"],
+        ["pop909 B", "pop909-105"],
+      ],
+    );
+    assert.equal(progress.length, 2);
+    assert.match(progress[1], /^\[2\/2\] \d+ s pop909 B pop909-105: bpm 100\.0\/100\.0 acc2 1, beatF 1\.000 amlt 1\.000, key A major\/D major \(0\.5\)\n$/);
+    out = "";
+    await runEval([pop], { results: popRes, json: true, limit: "1" }, (s) => (out += s), null);
+    assert.deepEqual(
+      JSON.parse(out).rows.map((r: { id: string }) => r.id),
+      ["pop909-002", "pop909-105"],
+    );
+  });
+
+  test("a split corpus whose half B has no tracks yet shows it with n = 0; --split B then has nothing to score", async () => {
+    const halfA = join(top, "pop909-a");
+    await mkdir(join(halfA, "truth"), { recursive: true });
+    for (const id of ["pop909-002", "pop909-210"]) {
+      const t = POP_TRUTH[id];
+      await writeFile(join(halfA, "truth", `${id}.json`), JSON.stringify({ id, file: `audio/${id}.mp3`, source: "pop909", tempo_bpm: t.tempo }));
+    }
+    const report = JSON.parse(await run({ json: true }, [halfA]));
+    assert.deepEqual(
+      report.holdout.map((r: { part: string; n: number; acc1: number | null }) => [r.part, r.n, r.acc1]),
+      [
+        ["pop909-a A", 2, 0.5],
+        ["pop909-a B", 0, null],
+        ["all", 2, 0.5],
+      ],
+    );
+    await assert.rejects(runEval([halfA], { results: popRes, split: "B" }, () => {}, null), {
+      name: "UsageError",
+      message: /no tracks to score: pop909-a B has none \(yet\)/,
     });
   });
 });

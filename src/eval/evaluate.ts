@@ -7,7 +7,9 @@
  *     feature's `n` counts those tracks;
  *   - a failed analysis, a missing field, a null, or a malformed estimate scores 0 (coverage:
  *     never skipped);
- *   - tracks whose truth says `expect_error` are not scored; their rows say whether they failed.
+ *   - tracks whose truth says `expect_error` are not scored; their rows say whether they failed;
+ *   - beats and downbeats before `trimSeconds` (default 5 s, mir_eval's) are dropped from both
+ *     the truth and the estimate before scoring.
  */
 
 import { readFile } from "node:fs/promises";
@@ -16,6 +18,7 @@ import type { AnalysisOutcome, FeatureName } from "../result.js";
 import { isFailure } from "../result.js";
 import type { TruthEntry } from "./corpus.js";
 import {
+  BEAT_TRIM_SECONDS,
   beatScores,
   downbeatFMeasure,
   keyExact,
@@ -68,6 +71,8 @@ export interface TrackRow {
 
 export interface EvalReport {
   features: EvalFeature[];
+  /** Beats and downbeats before this many seconds were not scored (mir_eval's default: 5). */
+  beatTrimSeconds: number;
   /** Tracks scored (all but expect_error ones). */
   tracks: number;
   /** Scored tracks whose analysis failed. */
@@ -81,21 +86,29 @@ export interface EvalReport {
 export interface EvaluateOptions {
   /** Features to score (default: all of EVAL_FEATURES). */
   features?: readonly EvalFeature[];
-  /** Called after each track, e.g. for progress output. */
-  onTrack?: (row: TrackRow, index: number, total: number) => void;
+  /**
+   * Called after each track, e.g. for progress output: `index` counts the tracks done so far
+   * (0 for the first to finish); `position` is the track's place in `entries`. They are equal
+   * when tracks are analysed one at a time.
+   */
+  onTrack?: (row: TrackRow, index: number, total: number, position: number) => void;
+  /** Drop beats and downbeats before this many seconds (default BEAT_TRIM_SECONDS = 5; 0: none). */
+  trimSeconds?: number;
+  /** Tracks analysed at the same time (default 1; useful when `analyze` runs them elsewhere). */
+  concurrency?: number;
 }
 
-/** Whether a truth entry has usable truth for a feature. */
-export function hasTruth(entry: TruthEntry, feature: EvalFeature): boolean {
+/** Whether a truth entry has usable truth for a feature, with beats trimmed before `trimSeconds`. */
+export function hasTruth(entry: TruthEntry, feature: EvalFeature, trimSeconds = BEAT_TRIM_SECONDS): boolean {
   switch (feature) {
     case "tempo":
       return entry.tempoBpm !== null;
     case "beats":
-      // Continuity needs two reference beats after the 5 s trim; with fewer, mir_eval scores
-      // every estimate 0, which says nothing about the analyser, so the track has no beat truth.
-      return entry.beats !== null && trimBeats(entry.beats).length >= 2;
+      // Continuity needs two reference beats after the trim; with fewer, mir_eval scores every
+      // estimate 0, which says nothing about the analyser, so the track has no beat truth.
+      return entry.beats !== null && trimBeats(entry.beats, trimSeconds).length >= 2;
     case "downbeats":
-      return entry.downbeats !== null && entry.downbeats.length > 0;
+      return entry.downbeats !== null && trimBeats(entry.downbeats, trimSeconds).length > 0;
     case "meter":
       return entry.meter !== null;
     case "key":
@@ -143,19 +156,21 @@ function timesOrThrow(v: unknown, what: string): number[] | null {
 }
 
 /** Score one feature of one track. The truth is known to be present (hasTruth). */
-function scoreFeature(entry: TruthEntry, feature: EvalFeature, est: Estimates): TrackScores {
+function scoreFeature(entry: TruthEntry, feature: EvalFeature, est: Estimates, trimSeconds: number): TrackScores {
   switch (feature) {
     case "tempo": {
       const ref = entry.tempoBpm as number;
       return { tempo: { acc1: tempoAcc1(est.tempoBpm, ref), acc2: tempoAcc2(est.tempoBpm, ref) } };
     }
     case "beats": {
-      const s = beatScores(entry.beats as number[], timesOrThrow(est.beats, "beats"));
+      const s = beatScores(entry.beats as number[], timesOrThrow(est.beats, "beats"), trimSeconds);
       return { beats: { fMeasure: s.fMeasure, cmlc: s.cmlc, cmlt: s.cmlt, amlc: s.amlc, amlt: s.amlt } };
     }
     case "downbeats":
       return {
-        downbeats: { fMeasure: downbeatFMeasure(entry.downbeats as number[], timesOrThrow(est.downbeats, "downbeats")) },
+        downbeats: {
+          fMeasure: downbeatFMeasure(entry.downbeats as number[], timesOrThrow(est.downbeats, "downbeats"), trimSeconds),
+        },
       };
     case "meter":
       return { meter: { accuracy: meterAccuracy(entry.meter as number, est.meter) } };
@@ -195,8 +210,9 @@ export async function evaluateTrack(
   entry: TruthEntry,
   analyze: AnalyzeFn,
   features: readonly EvalFeature[] = EVAL_FEATURES,
+  trimSeconds = BEAT_TRIM_SECONDS,
 ): Promise<TrackRow> {
-  const scored = entry.expectError ? [] : features.filter((f) => hasTruth(entry, f));
+  const scored = entry.expectError ? [] : features.filter((f) => hasTruth(entry, f, trimSeconds));
   const row: TrackRow = {
     id: entry.id,
     file: entry.file,
@@ -219,7 +235,7 @@ export async function evaluateTrack(
   row.estimate = { tempoBpm: est.tempoBpm, meter: est.meter, key: est.key };
   for (const f of scored) {
     try {
-      Object.assign(row.scores, scoreFeature(entry, f, est));
+      Object.assign(row.scores, scoreFeature(entry, f, est, trimSeconds));
     } catch (e) {
       // A malformed estimate is a wrong estimate: 0, with the reason kept for the report.
       row.problems.push(`${f}: ${(e as Error).message}`);
@@ -243,29 +259,62 @@ export function summarize(rows: readonly TrackRow[], features: readonly EvalFeat
   return summary as EvalSummary;
 }
 
-/** Evaluate every entry, one after another (analysis is CPU-bound; order is the corpus order). */
+/**
+ * Evaluate every entry; rows come back in the entries' order. With `concurrency` > 1 that many
+ * tracks are in flight at once (the analyser must then run them elsewhere, e.g. worker threads:
+ * analysis is CPU-bound).
+ */
+export async function evaluateRows(
+  entries: readonly TruthEntry[],
+  analyze: AnalyzeFn,
+  options: EvaluateOptions = {},
+): Promise<TrackRow[]> {
+  const features = EVAL_FEATURES.filter((f) => (options.features ?? EVAL_FEATURES).includes(f));
+  const trimSeconds = options.trimSeconds ?? BEAT_TRIM_SECONDS;
+  const rows: TrackRow[] = new Array(entries.length);
+  let next = 0;
+  let done = 0;
+  const lane = async () => {
+    while (next < entries.length) {
+      const i = next++;
+      const row = await evaluateTrack(entries[i], analyze, features, trimSeconds);
+      rows[i] = row;
+      options.onTrack?.(row, done++, entries.length, i);
+    }
+  };
+  const lanes = Math.max(1, Math.min(Math.floor(options.concurrency ?? 1), entries.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return rows;
+}
+
+/** The report of some scored rows (one corpus, one part of one, or several together). */
+export function reportOf(
+  rows: readonly TrackRow[],
+  features: readonly EvalFeature[] = EVAL_FEATURES,
+  trimSeconds = BEAT_TRIM_SECONDS,
+): EvalReport {
+  const ordered = EVAL_FEATURES.filter((f) => features.includes(f));
+  const scoredRows = rows.filter((r) => !r.expectError);
+  const expected = rows.filter((r) => r.expectError);
+  return {
+    features: ordered,
+    beatTrimSeconds: trimSeconds,
+    tracks: scoredRows.length,
+    failed: scoredRows.filter((r) => !r.ok).length,
+    expectedErrors: { n: expected.length, failed: expected.filter((r) => !r.ok).length },
+    summary: summarize(scoredRows, ordered),
+    rows: [...rows],
+  };
+}
+
+/** Evaluate every entry (see evaluateRows) and summarise them in one report. */
 export async function evaluateCorpus(
   entries: readonly TruthEntry[],
   analyze: AnalyzeFn,
   options: EvaluateOptions = {},
 ): Promise<EvalReport> {
-  const features = EVAL_FEATURES.filter((f) => (options.features ?? EVAL_FEATURES).includes(f));
-  const rows: TrackRow[] = [];
-  for (let i = 0; i < entries.length; i++) {
-    const row = await evaluateTrack(entries[i], analyze, features);
-    rows.push(row);
-    options.onTrack?.(row, i, entries.length);
-  }
-  const scoredRows = rows.filter((r) => !r.expectError);
-  const expected = rows.filter((r) => r.expectError);
-  return {
-    features,
-    tracks: scoredRows.length,
-    failed: scoredRows.filter((r) => !r.ok).length,
-    expectedErrors: { n: expected.length, failed: expected.filter((r) => !r.ok).length },
-    summary: summarize(scoredRows, features),
-    rows,
-  };
+  const rows = await evaluateRows(entries, analyze, options);
+  return reportOf(rows, options.features ?? EVAL_FEATURES, options.trimSeconds ?? BEAT_TRIM_SECONDS);
 }
 
 /**
