@@ -150,7 +150,15 @@ async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
 }
 
 function reportTags(r: TagReport, progress: ProgressReporter | null): void {
-  const values = [r.bpm != null ? `BPM ${r.bpm}` : "", r.key != null ? `key ${r.key}` : ""].filter(Boolean).join(", ");
+  const values = [
+    r.bpm != null ? `BPM ${r.bpm}` : "",
+    r.key != null ? `key ${r.key}` : "",
+    r.trackGain != null ? `track gain ${r.trackGain}` : "",
+    r.trackPeak != null ? `track peak ${r.trackPeak}` : "",
+    r.r128TrackGain != null ? `R128 track gain ${r.r128TrackGain}` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
   const was = r.before ? ` (was: BPM ${r.before.bpm ?? "none"}, key ${r.before.key ?? "none"})` : "";
   let line: string | null = null;
   if (r.action === "would-write") line = `would write ${values} to ${r.file}${was}`;

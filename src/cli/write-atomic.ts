@@ -1,10 +1,12 @@
 /** Writes a file through a temporary file in the same folder and a rename: never half-written. */
 import { accessSync, constants, promises as fs, statSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { removeStaleTemps, tempPathFor } from "../library/temp-files.js";
 import { CliError, UsageError } from "./usage-error.js";
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  await removeStaleTemps(path);
+  const tmp = tempPathFor(path);
   try {
     await fs.writeFile(tmp, data);
     await fs.rename(tmp, path);

@@ -12,8 +12,8 @@ import { resolve } from "node:path";
 import { engineKey } from "../cache/fingerprint.js";
 import { optionsKey, outcomeOf, ResultCache } from "../cache/store.js";
 import { type AnalysisOutcome, type ErrorCode, type FeatureName, isFailure } from "../result.js";
-import { WorkerPool } from "./pool.js";
-import type { KeyNotation, TagAction, TagReport } from "./tags.js";
+import { type ScanWorkerData, WorkerPool } from "./pool.js";
+import type { TagAction, TagReport } from "./tags.js";
 import { hasAudioExtension, sniffFile, walk } from "./walk.js";
 
 export interface ScanOptions {
@@ -25,7 +25,7 @@ export interface ScanOptions {
   cacheDir: string | null;
   retryFailed?: boolean;
   hidden?: boolean;
-  writeTags?: { notation: KeyNotation; dryRun: boolean } | null;
+  writeTags?: ScanWorkerData["writeTags"];
   /** Per-file time limit in seconds per minute of audio (default DEFAULT_SECONDS_PER_AUDIO_MINUTE); null: none. */
   secondsPerAudioMinute?: number | null;
   /** Stops the scan: nothing new is started, files in flight are aborted, finished results stay. */

@@ -20,12 +20,12 @@
  * hold these values is not rewritten at all; a file that changed since it was analysed is left
  * alone.
  */
-import { randomBytes } from "node:crypto";
 import { constants, promises as fs } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 import type { Analysis } from "../result.js";
 import type { FileStamp } from "../cache/store.js";
 import { sameStamp, stampOf } from "../cache/store.js";
+import { removeStaleTemps, tempPathFor } from "./temp-files.js";
 
 export const KEY_NOTATIONS = ["standard", "camelot", "openkey"] as const;
 export type KeyNotation = (typeof KEY_NOTATIONS)[number];
@@ -193,7 +193,8 @@ export async function writeTags(path: string, format: string, values: TagValues,
   if (FIELD_NAMES.every((n) => write[n] === null)) return { report: { ...base, action: kept ? "kept" : "unchanged", before: kept ? before : undefined } };
   if (options.dryRun) return { report: { ...base, action: "would-write", before } };
 
-  const tmp = join(dirname(path), `.${basename(path)}.trackprobe-${randomBytes(4).toString("hex")}.tmp`);
+  await removeStaleTemps(path);
+  const tmp = tempPathFor(path);
   try {
     const st = await fs.stat(path, { bigint: true });
     if (options.expect && !sameStamp(stampOf(st), options.expect)) {
