@@ -50,9 +50,9 @@ export function registerEval(program: Command): void {
       "--beat-trim-seconds <s>",
       `ignore beats and downbeats before S seconds, in truth and estimate (default ${BEAT_TRIM_SECONDS}, mir_eval's; 0 scores every beat)`,
     )
-    .option("--split <half>", "A, B or all (default): which half of a corpus split by id to score; B is the hold-out")
+    .option("--split <half>", "A, B or all (default): which half of the corpora split by id to score (B is the hold-out); other corpora are always scored")
     .option("--halves", 'split every corpus into halves A/B by id (default: only those whose truth says source "pop909")')
-    .option("--only <ids>", 'comma-separated track ids to score (a number matches the id\'s number: "5" = "pop909-005")')
+    .option("--only <ids>", 'comma-separated track ids to score; a number names a POP909 (split) song: "5" = "pop909-005"')
     .option("--limit <n>", "score only the first N tracks (by id) of each part")
     .option("-j, --jobs <n>", "analyse N tracks at a time in worker threads (default 1: one after another, in this thread)")
     .option("--table", "print only the hold-out table (one row per part), not the per-feature tables")
