@@ -325,7 +325,7 @@ lines.push("their default settings. Wall time is the whole process: start-up, de
 lines.push("A run that fails is retried once; an `error:` cell failed twice (its message is the tool's last line of stderr).");
 lines.push("");
 lines.push(...speedSections(speed, tools, DEMO_TRUTH));
-if (corpus) lines.push(...corpusSections(corpusDir, corpus.entries, corpus.measured, tools, corpus.loudnessTruth, score));
+if (corpus) lines.push(...corpusSections(corpusDir, corpus.entries, corpus.measured, corpusTools, corpus.loudnessTruth, score));
 else if (corpusNote) lines.push("## Accuracy", "", corpusNote, "");
 lines.push(`Bench wall time: ${((Date.now() - started.getTime()) / 60000).toFixed(1)} min.`, "");
 
