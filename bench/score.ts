@@ -7,7 +7,7 @@
  */
 import type { TruthEntry } from "../src/eval/corpus.js";
 import { hasTruth } from "../src/eval/evaluate.js";
-import { beatScores, downbeatFMeasure, keyExact, meterAccuracy, mirexKeyScore, tempoAcc1, tempoAcc2 } from "../src/eval/metrics.js";
+import { BEAT_TRIM_SECONDS, beatScores, downbeatFMeasure, keyExact, meterAccuracy, mirexKeyScore, tempoAcc1, tempoAcc2 } from "../src/eval/metrics.js";
 import type { Estimate, Quantity } from "./tools.js";
 
 export const METRIC_KEYS = ["acc1", "acc2", "beatF", "cmlt", "amlt", "downbeatF", "meter", "keyMirex", "keyExact", "lufsError"] as const;
@@ -68,7 +68,7 @@ export function score(
     s.amlt = b.amlt;
   }
   if (provides.includes("downbeats") && hasTruth(entry, "downbeats")) {
-    s.downbeatF = guard(problems, "downbeats", () => downbeatFMeasure(entry.downbeats!, est.downbeats ?? null));
+    s.downbeatF = guard(problems, "downbeats", () => downbeatFMeasure(entry.downbeats!, est.downbeats ?? null, BEAT_TRIM_SECONDS));
   }
   if (provides.includes("meter") && hasTruth(entry, "meter")) s.meter = meterAccuracy(entry.meter!, est.meter ?? null);
   if (provides.includes("key") && hasTruth(entry, "key")) {
