@@ -13,6 +13,7 @@ import Database from "better-sqlite3";
 import { renderDemoTrack } from "../src/demo-track.js";
 import { encodeWithFfmpeg, haveFfmpeg, tempDir, writeWav } from "./signals/files.js";
 import type { ScanSummary } from "../src/library/scan.js";
+import { summaryText } from "../src/cli/scan.js";
 import { CLI_MAIN as MAIN, runCli } from "./support/cli.js";
 
 const FEATURES = "loudness,tempo,key";
@@ -236,5 +237,19 @@ describe("scan: interrupted and concurrent", { skip: haveFfmpeg ? false : "ffmpe
     const r = scan([lib], cacheDir, ["--features", "loudness"]);
     assert.equal(r.summary.decoded, 0);
     assert.equal(r.summary.cached, N);
+  });
+});
+
+describe("scan summary text", () => {
+  const base: Summary = {
+    files: 60, analysed: 9, cached: 0, failed: 1, decoded: 10, skipped: {}, failures: [], tags: {}, interrupted: true,
+    seconds: 2, audioSeconds: 270, jobs: 1, cacheFile: null,
+  };
+  it("an interrupted scan counts the files done, not those found, and says what was kept", () => {
+    const text = summaryText(base);
+    assert.match(text, /^scan interrupted: 10 of 60 audio files in 2\.0 s \(5\.0 files\/s, 135× realtime, 1 workers\)/);
+    assert.match(text, /cache off: nothing was kept/);
+    assert.doesNotMatch(text, /results are in the cache/);
+    assert.match(summaryText({ ...base, cacheFile: "/c/cache.sqlite" }), /finished results are in the cache: run the same command again/);
   });
 });

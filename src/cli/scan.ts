@@ -219,7 +219,8 @@ export class ResultOutput {
 class ProgressReporter {
   private bar: cliProgress.SingleBar | null = null;
   private lastLine = 0;
-  private last: ScanProgress | null = null;
+  /** What the bar last showed, to show it again after a log line. */
+  private last: { done: number; total: number; payload: Record<string, string | number> } | null = null;
 
   constructor(private readonly tty: boolean) {
     if (tty) {
@@ -238,14 +239,14 @@ class ProgressReporter {
   }
 
   update(p: ScanProgress): void {
-    this.last = p;
     const rate = p.elapsed > 0 ? p.done / p.elapsed : 0;
     const remaining = p.found - p.done;
     const eta = rate > 0 ? remaining / rate : Number.NaN;
     const etaText = p.walking ? "…" : Number.isFinite(eta) ? duration(eta) : "…";
     if (this.bar) {
-      this.bar.setTotal(Math.max(p.found, 1));
-      this.bar.update(p.done, { more: p.walking ? "+" : "", failed: p.failed, rate: rate.toFixed(1), etaText });
+      this.last = { done: p.done, total: Math.max(p.found, 1), payload: { more: p.walking ? "+" : "", failed: p.failed, rate: rate.toFixed(1), etaText } };
+      this.bar.setTotal(this.last.total);
+      this.bar.update(p.done, this.last.payload);
       return;
     }
     const now = Date.now();
@@ -264,7 +265,7 @@ class ProgressReporter {
     if (this.bar) this.bar.stop();
     process.stderr.write(line);
     if (this.bar && this.last) {
-      this.bar.start(this.last.found, this.last.done, { more: this.last.walking ? "+" : "", failed: this.last.failed, rate: "", etaText: "…" });
+      this.bar.start(this.last.total, this.last.done, this.last.payload);
     }
   }
 
@@ -293,7 +294,7 @@ export function summaryText(s: ScanSummary): string {
     for (const f of shown) lines.push(`    ${f.message.split("\n")[0]} [${f.code}${f.cached ? ", cached: --retry-failed to try again" : ""}]`);
     if (s.failures.length > shown.length) lines.push(`    … and ${s.failures.length - shown.length} more (see --summary-json)`);
   }
-  if (s.interrupted) lines.push("  finished results are in the cache: run the same command again to continue");
-  if (!s.cacheFile) lines.push("  (cache off)");
+  if (s.interrupted && s.cacheFile) lines.push("  finished results are in the cache: run the same command again to continue");
+  if (!s.cacheFile) lines.push(s.interrupted ? "  (cache off: nothing was kept, a new run starts over)" : "  (cache off)");
   return `${lines.join("\n")}\n`;
 }
