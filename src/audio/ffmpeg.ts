@@ -9,9 +9,9 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TrackprobeError } from "../result.js";
+import { makeTempDir } from "../temp-files.js";
 import type { Source } from "./source.js";
 
 export const ffmpegPath = (): string => process.env.TRACKPROBE_FFMPEG || "ffmpeg";
@@ -42,7 +42,7 @@ export async function* ffmpegWavBytes(source: Source, formatName: string): Async
   try {
     let input = source.path;
     if (input === undefined) {
-      spoolDir = await fs.mkdtemp(join(tmpdir(), "trackprobe-spool-"));
+      spoolDir = await makeTempDir("spool");
       input = join(spoolDir, "input");
       await spool(source, input);
     }

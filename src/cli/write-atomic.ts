@@ -1,7 +1,7 @@
 /** Writes a file through a temporary file in the same folder and a rename: never half-written. */
 import { accessSync, constants, promises as fs, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { removeStaleTemps, tempPathFor } from "../library/temp-files.js";
+import { removeStaleTemps, tempPathFor } from "../temp-files.js";
 import { CliError, UsageError } from "./usage-error.js";
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {

@@ -25,7 +25,7 @@ import { dirname } from "node:path";
 import type { Analysis } from "../result.js";
 import type { FileStamp } from "../cache/store.js";
 import { sameStamp, stampOf } from "../cache/store.js";
-import { removeStaleTemps, tempPathFor } from "./temp-files.js";
+import { removeStaleTemps, tempPathFor } from "../temp-files.js";
 
 export const KEY_NOTATIONS = ["standard", "camelot", "openkey"] as const;
 export type KeyNotation = (typeof KEY_NOTATIONS)[number];

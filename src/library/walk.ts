@@ -10,7 +10,7 @@ import { type BigIntStats, promises as fs } from "node:fs";
 import { extname, join } from "node:path";
 import { type Sniffed, sniff } from "../audio/sniff.js";
 import { ByteReader } from "../audio/source.js";
-import { isTempName } from "./temp-files.js";
+import { isTempName } from "../temp-files.js";
 
 export type WalkEvent =
   | { type: "file"; path: string; stat: BigIntStats }
