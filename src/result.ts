@@ -112,6 +112,18 @@ export interface Timings {
   analyzers: number;
 }
 
+/** A tempo range, BPM (`--bpm-range MIN-MAX`): the reported tempo is the reading inside it. */
+export interface BpmRange {
+  min: number;
+  max: number;
+}
+
+/** Options that change what the analysers report (part of the result and of the cache key). */
+export interface AnalyzerOptions {
+  /** Report the tempo reading (and beat grid) inside this range; absent: the engine chooses. */
+  bpmRange?: BpmRange;
+}
+
 export interface Analysis {
   file: string;
   format: string;
@@ -138,6 +150,8 @@ export interface Analysis {
   pulseClarity?: number | null;
   /** Filled with energy: Streich's dynamic complexity, LU (mean deviation from the loudness). */
   dynamicComplexity?: number | null;
+  /** The analyser options given (present only when some option was given). */
+  options?: AnalyzerOptions;
   warnings: string[];
   timings: Timings;
   version: string;

@@ -183,8 +183,23 @@ describe("analyzeCached", () => {
     c.close();
   });
 
-  it("options key is the sorted feature list", () => {
+  it("options key is the sorted feature list, then the tempo range when one is given", () => {
     assert.equal(optionsKey(["tempo", "key", "loudness"]), "key,loudness,tempo");
+    assert.equal(optionsKey(["tempo"], { bpmRange: { min: 70, max: 140 } }), "tempo;bpm=70-140");
+  });
+
+  it("a result for another tempo range is not reused; the same range is", async () => {
+    const c = ResultCache.open(cacheDir);
+    const plain = await analyzeCached(f, c, { features: ["tempo"] });
+    const r1 = await analyzeCached(f, c, { features: ["tempo"], bpmRange: { min: 70, max: 140 } });
+    assert.equal(r1.source, "analysed", "a range is another entry");
+    assert.deepEqual("options" in r1.outcome && r1.outcome.options, { bpmRange: { min: 70, max: 140 } });
+    assert.equal((await analyzeCached(f, c, { features: ["tempo"], bpmRange: { min: 70, max: 140 } })).source, "cache");
+    assert.equal((await analyzeCached(f, c, { features: ["tempo"], bpmRange: { min: 100, max: 200 } })).source, "analysed");
+    const again = await analyzeCached(f, c, { features: ["tempo"] });
+    assert.equal(again.source, "cache");
+    assert.deepEqual(again.outcome, plain.outcome);
+    c.close();
   });
 });
 

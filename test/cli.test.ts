@@ -101,6 +101,14 @@ describe("trackprobe analyze", () => {
     assert.equal(g.code, 2);
     assert.match(g.stderr, /unknown format "xml"/);
     assert.equal(cli(["--bogus-flag"]).code, 2);
+    for (const [range, why] of [["0-10", /within 40-250/], ["200-100", /MIN must be below MAX/], ["fast", /expected MIN-MAX/]] as const) {
+      for (const cmd of ["analyze", "scan"]) {
+        const r = cli([cmd, cmd === "scan" ? dir : a, "--bpm-range", range]);
+        assert.equal(r.code, 2, `${cmd} --bpm-range ${range}`);
+        assert.match(r.stderr, /--bpm-range/);
+        assert.match(r.stderr, why);
+      }
+    }
   });
 
   it("--help shows examples; --version the version", () => {

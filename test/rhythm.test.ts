@@ -218,3 +218,37 @@ describe("tempo confidence and candidates", async () => {
     assert.equal(results.get("white noise")?.tempo, null);
   });
 });
+
+describe("tempo range (bpmRange, --bpm-range)", () => {
+  const ranged = (audio: Float32Array, min: number, max: number): Promise<Analysis> =>
+    analyze(Buffer.from(encodeWavFloat32([audio], RATE)), { features: [...RHYTHM], bpmRange: { min, max } });
+
+  it("150 BPM with range 70-140 → 75, the beat grid on every other beat", async () => {
+    const p = drumPattern({ bpm: 150, seconds: 20 });
+    const r = await ranged(p.audio, 70, 140);
+    assert.ok(r.tempo && within(r.tempo.bpm, 75, 0.01), `tempo ${r.tempo?.bpm}`);
+    assert.deepEqual(r.options, { bpmRange: { min: 70, max: 140 } });
+    // the grid is the half-tempo one: its beats fall on the pattern's beats, half as many
+    assert.ok(r.beats);
+    const s = beatScores(p.beats.filter((_, i) => i % 2 === 0), r.beats);
+    const s2 = beatScores(p.beats.filter((_, i) => i % 2 === 1), r.beats);
+    assert.ok(Math.max(s.fMeasure, s2.fMeasure) >= 0.95, `beat F ${s.fMeasure.toFixed(3)} / ${s2.fMeasure.toFixed(3)}`);
+  });
+
+  it("75 BPM with range 100-200 → 150; a range holding the tempo changes nothing", async () => {
+    const p = drumPattern({ bpm: 75, seconds: 20, hats: 1 });
+    const r = await ranged(p.audio, 100, 200);
+    assert.ok(r.tempo && within(r.tempo.bpm, 150, 0.01), `tempo ${r.tempo?.bpm}`);
+    assert.ok(r.beats && r.beats.length > 1.8 * p.beats.filter((t) => t >= r.beats![0]).length, "twice as many beats");
+    const same = await ranged(p.audio, 60, 90);
+    assert.ok(same.tempo && within(same.tempo.bpm, 75, 0.01), `tempo ${same.tempo?.bpm}`);
+  });
+
+  it("no range: no options field; a bad range is rejected before decoding", async () => {
+    const r = await run(drumPattern({ bpm: 120, seconds: 8 }).audio);
+    assert.equal(r.options, undefined);
+    for (const [min, max] of [[0, 10], [200, 100], [Number.NaN, 120], [120, 120]]) {
+      await assert.rejects(ranged(new Float32Array(RATE), min, max), (e: Error & { code?: string }) => e.code === "BAD_OPTION", `${min}-${max}`);
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * so nothing is computed that no requested output needs. Order is dependency order.
  */
 import type { StreamName, Streams } from "../features/streams.js";
-import type { Analysis, FeatureName } from "../result.js";
+import type { Analysis, AnalyzerOptions, FeatureName } from "../result.js";
 import { estimateKey } from "./key.js";
 import { loudness } from "./loudness.js";
 import { estimateMeter } from "./meter.js";
@@ -16,6 +16,8 @@ export interface AnalyzerInput {
   /** The result so far: earlier analysers' fields are filled in. */
   result: Analysis;
   warnings: string[];
+  /** Options that steer the analysers (e.g. the tempo range). */
+  options?: AnalyzerOptions;
   /**
    * Computes `make()` once per analysis and shares it between analysers (e.g. one rhythm model
    * whose tempo, beats and bars several analysers report).
@@ -34,8 +36,8 @@ export interface Analyzer {
 }
 
 /** One rhythm model per analysis, shared by the tempo, beats and bar analysers. */
-const rhythmOf = ({ streams, once }: AnalyzerInput) =>
-  once("rhythm", () => analyzeRhythm(streams.onset as Streams["onset"], streams.barPitch));
+const rhythmOf = ({ streams, once, options }: AnalyzerInput) =>
+  once("rhythm", () => analyzeRhythm(streams.onset as Streams["onset"], streams.barPitch, { bpmRange: options?.bpmRange }));
 
 export const ANALYZERS: Analyzer[] = [
   {

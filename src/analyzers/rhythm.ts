@@ -12,7 +12,7 @@
  * "No pulse" (silence, noise, beatless ambient) gives null and a reason, never a made-up tempo.
  */
 import type { OnsetStream } from "../features/onset.js";
-import type { Tempo, TempoCurve } from "../result.js";
+import type { BpmRange, Tempo, TempoCurve } from "../result.js";
 import type { BarPitchStream } from "../features/bar-pitch.js";
 import { trackBeats } from "./beat-tracker.js";
 import { beatFeatures } from "./meter.js";
@@ -51,7 +51,21 @@ const CURVE_BEATS = 4;
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream): Rhythm {
+export interface RhythmOptions {
+  /**
+   * Report the reading inside this range: the chosen tempo's related reading (×2, ×½, ×3, ×⅓,
+   * ×3/2, ×⅔, ×4, ×¼) in the range with the most periodicity, else the strongest periodicity in
+   * the range; the beat tracker then keeps to the range (±4 %).
+   */
+  bpmRange?: BpmRange;
+}
+
+/** Related readings a tempo range may move the tempo to, simplest first (ties go to the first). */
+const RANGE_RATIOS = [1, 2, 1 / 2, 3, 1 / 3, 3 / 2, 2 / 3, 4, 1 / 4] as const;
+/** How far the beat tracker may drift outside a given tempo range. */
+const RANGE_SLACK = 1.04;
+
+export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream, options: RhythmOptions = {}): Rhythm {
   const fps = onset.framesPerSecond;
   const novelty = beatNovelty(onset, 1);
   const none = (reason: string): Rhythm => ({ tempo: null, beats: null, tempoCurve: null, reason, compound: false, novelty });
@@ -91,6 +105,15 @@ export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream): Rh
       tracked = track(novelty, chosen);
     }
   }
+  const range = options.bpmRange;
+  if (range) {
+    const moved = intoRange(ts, chosen, range);
+    if (moved !== chosen) {
+      chosen = moved;
+      compound = isCompound(ts, chosen);
+      tracked = track(novelty, chosen, range);
+    }
+  }
   // beats only where the music is: from the first to the last clear onset (as madmom decodes only
   // between the first and last activation above its threshold); breaks inside keep their beats
   const [first, last] = activeRange(novelty.flux);
@@ -128,11 +151,36 @@ export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream): Rh
   };
 }
 
-function track(novelty: Novelty, bpm: number) {
+/** The reading of `bpm` inside `range` (RhythmOptions.bpmRange). */
+export function intoRange(ts: TempoSalience, bpm: number, range: BpmRange): number {
+  let best = 0;
+  let bestS = -1;
+  for (const k of RANGE_RATIOS) {
+    const b = bpm * k;
+    if (b < range.min || b > range.max) continue;
+    if (k === 1) return b;
+    const s = salienceAt(ts, b);
+    if (s > bestS) {
+      best = b;
+      bestS = s;
+    }
+  }
+  if (best > 0) return best;
+  // no related reading in the range: its strongest periodicity
+  for (let i = 0; i < ts.bpm.length; i++) {
+    if (ts.bpm[i] >= range.min && ts.bpm[i] <= range.max && ts.salience[i] > bestS) {
+      best = ts.bpm[i];
+      bestS = ts.salience[i];
+    }
+  }
+  return best > 0 ? best : Math.sqrt(range.min * range.max);
+}
+
+function track(novelty: Novelty, bpm: number, range?: BpmRange) {
   return trackBeats(novelty.activation, {
     framesPerSecond: novelty.framesPerSecond,
-    minBpm: Math.max(MIN_BPM * 0.8, bpm / TEMPO_FREEDOM),
-    maxBpm: Math.min(MAX_BPM * 1.2, bpm * TEMPO_FREEDOM),
+    minBpm: Math.max(MIN_BPM * 0.8, bpm / TEMPO_FREEDOM, range ? range.min / RANGE_SLACK : 0),
+    maxBpm: Math.min(MAX_BPM * 1.2, bpm * TEMPO_FREEDOM, range ? range.max * RANGE_SLACK : Infinity),
     numTempi: 200, // every integer interval in range (duplicates merge)
     transitionLambda: 100,
     observationLambda: 16,

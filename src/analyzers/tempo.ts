@@ -17,7 +17,7 @@
  *    over the strongest alternative. Definitions at tempoCandidates.
  */
 import type { OnsetStream } from "../features/onset.js";
-import type { TempoCandidate } from "../result.js";
+import { type BpmRange, type TempoCandidate, TrackprobeError } from "../result.js";
 import { autocorrelation, beatNovelty, interp, type Novelty } from "./rhythm-signal.js";
 
 export const MIN_BPM = 40;
@@ -31,6 +31,25 @@ export interface TempoSalience {
   /** Normalised autocorrelation of the novelty (r[0] = 1). */
   acf: Float64Array;
   framesPerSecond: number;
+}
+
+/**
+ * Checks a tempo range (`--bpm-range`, AnalyzeOptions.bpmRange): both ends numbers within
+ * MIN_BPM..MAX_BPM and MIN below MAX. Throws a BAD_OPTION TrackprobeError otherwise.
+ */
+export function checkBpmRange(r: BpmRange): BpmRange {
+  const what = `tempo range ${r.min}-${r.max}`;
+  if (!Number.isFinite(r.min) || !Number.isFinite(r.max)) throw new TrackprobeError("BAD_OPTION", `${what}: MIN and MAX must be numbers`);
+  if (r.min >= r.max) throw new TrackprobeError("BAD_OPTION", `${what}: MIN must be below MAX`);
+  if (r.min < MIN_BPM || r.max > MAX_BPM) throw new TrackprobeError("BAD_OPTION", `${what}: must lie within ${MIN_BPM}-${MAX_BPM} BPM`);
+  return { min: r.min, max: r.max };
+}
+
+/** Parses "MIN-MAX" (e.g. "70-140", "87.5-175") into a checked BpmRange. */
+export function parseBpmRange(text: string): BpmRange {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+  if (!m) throw new TrackprobeError("BAD_OPTION", `bad tempo range "${text}": expected MIN-MAX in BPM, e.g. 70-140`);
+  return checkBpmRange({ min: Number(m[1]), max: Number(m[2]) });
 }
 
 /** log-normal tempo prior: exp(−½ (log2(bpm / centre) / σ)²). */

@@ -11,8 +11,8 @@ import { promises as fs } from "node:fs";
 import { resolve } from "node:path";
 import { AVAILABLE_FEATURES } from "../analyzers/registry.js";
 import type { ByteTap } from "../audio/source.js";
-import { analyze } from "../pipeline/analyze.js";
-import { type AnalysisFailure, type AnalysisOutcome, type FeatureName, TrackprobeError } from "../result.js";
+import { analyze, analyzerOptions } from "../pipeline/analyze.js";
+import { type AnalysisFailure, type AnalysisOutcome, type BpmRange, type FeatureName, TrackprobeError } from "../result.js";
 import { engineKey } from "./fingerprint.js";
 import { ContentHasher, hashFileAndLength } from "./hash.js";
 import { type FileStamp, isCacheable, optionsKey, outcomeOf, type ResultCache, sameStamp, stampOf } from "./store.js";
@@ -26,6 +26,8 @@ export interface CachedAnalyzeOptions {
   onProgress?: (audioSeconds: number) => void;
   /** Analyse again a file whose earlier failure is cached. Default: false (the failure is returned). */
   retryFailed?: boolean;
+  /** Tempo range (AnalyzeOptions.bpmRange); part of the cache key. */
+  bpmRange?: BpmRange;
 }
 
 export interface CachedAnalysis {
@@ -66,7 +68,13 @@ export async function analyzeCached(path: string, cache: ResultCache | null, opt
   if ("error" in st) return { outcome: st, source: "analysed" };
   const { stamp } = st;
   const engine = engineKey();
-  const opts = optionsKey(features);
+  let opts: string;
+  try {
+    opts = optionsKey(features, analyzerOptions(options));
+  } catch (e) {
+    if (e instanceof TrackprobeError) return { outcome: failure(name, e.code, e.message), source: "analysed" };
+    throw e;
+  }
   // Size 0 is also what stat says of /proc and /sys files, which do hold bytes.
   if (!st.regular || stamp.size === 0) return readOnce(path, name, features, cache, engine, opts, options, st.regular ? stamp : undefined);
   let hash = cache.memoFor(abs, stamp)?.hash ?? null;
@@ -125,10 +133,10 @@ export async function analyzeOutcome(
   path: string,
   name: string,
   features: readonly FeatureName[],
-  { signal, onProgress, tap }: Pick<CachedAnalyzeOptions, "signal" | "onProgress"> & { tap?: ByteTap } = {},
+  { signal, onProgress, tap, bpmRange }: Pick<CachedAnalyzeOptions, "signal" | "onProgress" | "bpmRange"> & { tap?: ByteTap } = {},
 ): Promise<AnalysisOutcome> {
   try {
-    return await analyze(path, { features, name, signal, onProgress, tap });
+    return await analyze(path, { features, name, signal, onProgress, tap, bpmRange });
   } catch (e) {
     if (signal?.aborted) throw e;
     if (e instanceof TrackprobeError) return failure(name, e.code, e.message);

@@ -15,7 +15,7 @@
 import { mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { type Analysis, type AnalysisFailure, type AnalysisOutcome, CONTENT_ERRORS, type ErrorCode, type FeatureName } from "../result.js";
+import { type Analysis, type AnalysisFailure, type AnalysisOutcome, type AnalyzerOptions, CONTENT_ERRORS, type ErrorCode, type FeatureName } from "../result.js";
 
 const SCHEMA_VERSION = "1";
 export const CACHE_FILE = "cache.sqlite";
@@ -55,8 +55,13 @@ export const isCacheableFailure = (code: ErrorCode) => CONTENT_ERRORS.has(code);
 /** Whether an outcome may be stored under the content hash of the bytes it came from. */
 export const isCacheable = (outcome: AnalysisOutcome) => !("error" in outcome) || isCacheableFailure(outcome.error.code);
 
-/** The options part of the key: the feature list, sorted. */
-export const optionsKey = (features: readonly FeatureName[]) => [...features].sort().join(",");
+/**
+ * The options part of the key: the feature list, sorted, then the analyser options that change
+ * the result (";bpm=MIN-MAX"), so a result for another tempo range is never reused. Without
+ * analyser options the key is the feature list alone (as before they existed).
+ */
+export const optionsKey = (features: readonly FeatureName[], options?: AnalyzerOptions | null) =>
+  [...features].sort().join(",") + (options?.bpmRange ? `;bpm=${options.bpmRange.min}-${options.bpmRange.max}` : "");
 
 export class ResultCache {
   readonly path: string;

@@ -6,7 +6,8 @@ import { encodeWavFloat32 } from "../audio/wav-writer.js";
 import { AVAILABLE_FEATURES } from "../analyzers/registry.js";
 import { renderDemoTrack } from "../demo-track.js";
 import { analyze } from "../pipeline/analyze.js";
-import { type AnalysisOutcome, type FeatureName, isFailure, TrackprobeError } from "../result.js";
+import { type AnalysisOutcome, type BpmRange, type FeatureName, isFailure, TrackprobeError } from "../result.js";
+import { parseBpmRange } from "../analyzers/tempo.js";
 import { formatOfPath, formatResults, OUTPUT_FORMATS, type OutputFormat } from "./format.js";
 import { UsageError } from "./usage-error.js";
 import { analyzeCached } from "../cache/cached-analyze.js";
@@ -20,7 +21,12 @@ interface AnalyzeFlags {
   output?: string;
   cache: boolean;
   cacheDir?: string;
+  bpmRange?: string;
 }
+
+/** Help text of --bpm-range (analyze and scan). */
+export const BPM_RANGE_HELP =
+  "report the tempo (and beat grid) inside MIN-MAX BPM, e.g. 70-140 or 100-200: the reading at another metrical level (×2, ×½, …) inside the range; both within 40-250";
 
 const DEMO_NAME = "demo:120bpm-a-minor-30s.wav";
 
@@ -35,12 +41,14 @@ export function registerAnalyze(program: Command, opts: { isDefault: boolean } =
     .option("-o, --output <file>", "write the results to FILE (atomically) instead of standard output")
     .option("--no-cache", "neither read nor write the result cache (the one `scan` fills)")
     .option("--cache-dir <dir>", "result cache folder (default: $TRACKPROBE_CACHE_DIR, else $XDG_CACHE_HOME/trackprobe or ~/.cache/trackprobe)")
+    .option("--bpm-range <min-max>", BPM_RANGE_HELP)
     .addHelpText(
       "after",
       `
 Examples:
   trackprobe analyze song.mp3
   trackprobe analyze --features loudness --format csv "music/**/*.flac" -o loudness.csv
+  trackprobe analyze --bpm-range 70-140 ballad.mp3   # the tempo inside 70-140 BPM
   cat song.ogg | trackprobe analyze - --format json
   trackprobe analyze            # analyses a generated demo track
   trackprobe song.mp3           # "analyze" may be left out before a file name with a dot or a slash
@@ -62,8 +70,20 @@ export function parseFeatures(list: string | undefined): FeatureName[] | undefin
   return names as FeatureName[];
 }
 
+/** Parses --bpm-range ("MIN-MAX"); a bad range is a usage error (exit 2). */
+export function parseBpmRangeFlag(text: string | undefined): BpmRange | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseBpmRange(text);
+  } catch (e) {
+    if (e instanceof TrackprobeError) throw new UsageError(`--bpm-range: ${e.message}`);
+    throw e;
+  }
+}
+
 async function runAnalyze(patterns: string[], flags: AnalyzeFlags): Promise<number> {
   const features = parseFeatures(flags.features);
+  const bpmRange = parseBpmRangeFlag(flags.bpmRange);
   const format = (flags.format ?? formatOfPath(flags.output) ?? (process.stdout.isTTY && !flags.output ? "table" : "json")) as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`unknown format "${flags.format}"; use one of ${OUTPUT_FORMATS.join(", ")}`);
   if (flags.output) checkOutputFile(flags.output);
@@ -72,7 +92,7 @@ async function runAnalyze(patterns: string[], flags: AnalyzeFlags): Promise<numb
   const cache = flags.cache && inputs.some((i) => i.kind === "path") ? openCache(flags.cacheDir) : null;
   let failed = 0;
   for (const input of inputs) {
-    const outcome = input.kind === "path" && cache ? (await analyzeCached(input.path, cache, { features, retryFailed: true })).outcome : await analyzeOne(input, features);
+    const outcome = input.kind === "path" && cache ? (await analyzeCached(input.path, cache, { features, retryFailed: true, bpmRange })).outcome : await analyzeOne(input, features, bpmRange);
     if (isFailure(outcome)) {
       failed++;
       process.stderr.write(`trackprobe: ${outcome.error.message}\n`);
@@ -104,13 +124,13 @@ async function expandInputs(patterns: string[]): Promise<Input[]> {
   return out;
 }
 
-async function analyzeOne(input: Input, features: FeatureName[] | undefined): Promise<AnalysisOutcome> {
+async function analyzeOne(input: Input, features: FeatureName[] | undefined, bpmRange: BpmRange | undefined): Promise<AnalysisOutcome> {
   const file = input.kind === "path" ? input.path : input.kind === "stdin" ? "-" : DEMO_NAME;
   try {
-    if (input.kind === "path") return await analyze(input.path, { features });
-    if (input.kind === "stdin") return await analyze(process.stdin, { features, name: "-" });
+    if (input.kind === "path") return await analyze(input.path, { features, bpmRange });
+    if (input.kind === "stdin") return await analyze(process.stdin, { features, name: "-", bpmRange });
     const demo = encodeWavFloat32(renderDemoTrack(30), 44100);
-    return await analyze(demo, { features, name: DEMO_NAME });
+    return await analyze(demo, { features, name: DEMO_NAME, bpmRange });
   } catch (e) {
     if (e instanceof TrackprobeError) return { file, error: { code: e.code, message: e.message } };
     return { file, error: { code: "INTERNAL", message: `${file}: ${(e as Error).stack ?? e}` } };

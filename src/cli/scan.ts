@@ -20,6 +20,7 @@ interface ScanFlags {
   jobs?: string;
   timeout?: string;
   features?: string;
+  bpmRange?: string;
   format?: string;
   output?: string;
   cache: boolean;
@@ -46,6 +47,7 @@ export function registerScan(program: Command): void {
       `per-file time limit, in seconds per minute of audio (and for files under a minute); a file past it is stopped and reported as TIMEOUT; 0: no limit (default: ${DEFAULT_SECONDS_PER_AUDIO_MINUTE})`,
     )
     .option("--features <list>", `comma-separated features to compute (default: all of ${AVAILABLE_FEATURES.join(",")})`)
+    .option("--bpm-range <min-max>", BPM_RANGE_HELP)
     .option("-f, --format <format>", `print each file's result: ${OUTPUT_FORMATS.join("|")} (default: from -o's extension, else ndjson when writing to a file or pipe, nothing on a terminal)`)
     .option("-o, --output <file>", "write the results to FILE (atomically; ndjson is written as results come)")
     .option("--no-cache", "neither read nor write the result cache (analyse every file)")
@@ -85,6 +87,7 @@ export function parseFormat(flag: string | undefined, fallback: OutputFormat | n
 
 async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
   const features = parseFeatures(flags.features) ?? AVAILABLE_FEATURES;
+  const bpmRange = parseBpmRangeFlag(flags.bpmRange);
   const jobs = flags.jobs === undefined ? availableParallelism() : Number(flags.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256, not "${flags.jobs}"`);
   const timeout = flags.timeout === undefined ? DEFAULT_SECONDS_PER_AUDIO_MINUTE : Number(flags.timeout);
@@ -130,6 +133,7 @@ async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
       jobs,
       cacheDir,
       retryFailed: flags.retryFailed,
+      bpmRange,
       hidden: flags.hidden,
       writeTags: tagSettings,
       secondsPerAudioMinute: timeout === 0 ? null : timeout,

@@ -14,7 +14,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { AnalysisOutcome, ErrorCode, FeatureName } from "../result.js";
+import type { AnalysisOutcome, BpmRange, ErrorCode, FeatureName } from "../result.js";
 import type { TagReport, TagSettings } from "./tags.js";
 
 export interface ScanWorkerData {
@@ -22,6 +22,8 @@ export interface ScanWorkerData {
   features: FeatureName[];
   retryFailed: boolean;
   writeTags: TagSettings | null;
+  /** Tempo range (AnalyzeOptions.bpmRange). */
+  bpmRange?: BpmRange;
 }
 
 export interface JobMessage {

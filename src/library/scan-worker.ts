@@ -39,6 +39,7 @@ async function run(job: JobMessage): Promise<void> {
       name: job.path,
       signal: controller.signal,
       retryFailed: data.retryFailed,
+      bpmRange: data.bpmRange,
       onProgress: (audioSeconds) => port?.postMessage({ type: "progress", id: job.id, audioSeconds } satisfies WorkerReply),
     });
     reply = { type: "done", id: job.id, source: r.source, outcome: r.outcome };
@@ -52,7 +53,7 @@ async function run(job: JobMessage): Promise<void> {
       // next scan finds it without decoding.
       if (w.stamp && cache) {
         const hash = await hashFile(job.path);
-        cache.record(resolve(job.path), w.stamp, hash, engineKey(), optionsKey(data.features), r.outcome);
+        cache.record(resolve(job.path), w.stamp, hash, engineKey(), optionsKey(data.features, data.bpmRange ? { bpmRange: data.bpmRange } : null), r.outcome);
       }
     }
   } catch (e) {

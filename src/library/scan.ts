@@ -11,7 +11,8 @@
 import { resolve } from "node:path";
 import { engineKey } from "../cache/fingerprint.js";
 import { optionsKey, outcomeOf, ResultCache } from "../cache/store.js";
-import { type AnalysisOutcome, type ErrorCode, type FeatureName, isFailure } from "../result.js";
+import { type AnalysisOutcome, type BpmRange, type ErrorCode, type FeatureName, isFailure } from "../result.js";
+import { analyzerOptions } from "../pipeline/analyze.js";
 import { type ScanWorkerData, WorkerPool } from "./pool.js";
 import type { TagAction, TagReport } from "./tags.js";
 import { hasAudioExtension, sniffFile, walk } from "./walk.js";
@@ -24,6 +25,8 @@ export interface ScanOptions {
   /** null: no cache (analyse everything, store nothing). */
   cacheDir: string | null;
   retryFailed?: boolean;
+  /** Tempo range (AnalyzeOptions.bpmRange); part of the cache key. */
+  bpmRange?: BpmRange;
   hidden?: boolean;
   writeTags?: ScanWorkerData["writeTags"];
   /** Per-file time limit in seconds per minute of audio (default DEFAULT_SECONDS_PER_AUDIO_MINUTE); null: none. */
@@ -83,7 +86,7 @@ export async function scanLibrary(o: ScanOptions): Promise<ScanSummary> {
   const t0 = performance.now();
   const cache = o.cacheDir ? ResultCache.open(o.cacheDir) : null;
   const engine = engineKey();
-  const opts = optionsKey(o.features);
+  const opts = optionsKey(o.features, analyzerOptions(o));
   const summary: ScanSummary = {
     files: 0,
     analysed: 0,
@@ -140,7 +143,7 @@ export async function scanLibrary(o: ScanOptions): Promise<ScanSummary> {
   const dispatch = (path: string) => {
     pool ??= new WorkerPool({
       size: o.jobs,
-      data: { cacheDir: o.cacheDir, features: o.features, retryFailed: !!o.retryFailed, writeTags: o.writeTags ?? null },
+      data: { cacheDir: o.cacheDir, features: o.features, retryFailed: !!o.retryFailed, writeTags: o.writeTags ?? null, bpmRange: o.bpmRange },
       secondsPerAudioMinute: o.secondsPerAudioMinute,
     });
     const p = pool.run(path).then((r) => {

@@ -7,7 +7,8 @@ import { type AudioInput, type ByteTap, openSource } from "../audio/source.js";
 import { AVAILABLE_FEATURES, plan, unrequestedFields } from "../analyzers/registry.js";
 import { FrontEnd, type StreamDef } from "../features/frontend.js";
 import { STREAMS, type Streams } from "../features/streams.js";
-import { type Analysis, type FeatureName, TrackprobeError, VERSION } from "../result.js";
+import { checkBpmRange } from "../analyzers/tempo.js";
+import { type Analysis, type AnalyzerOptions, type BpmRange, type FeatureName, TrackprobeError, VERSION } from "../result.js";
 
 export interface AnalyzeOptions {
   /** What to compute; default: everything available. Dependencies are computed as needed. */
@@ -20,6 +21,17 @@ export interface AnalyzeOptions {
   tap?: ByteTap;
   /** Called as decoding goes on (about once per second of work) with the seconds of audio decoded. */
   onProgress?: (audioSeconds: number) => void;
+  /**
+   * Tempo range, BPM: the tempo (and the beat grid) is the reading inside it, e.g. {min: 70,
+   * max: 140} reports a 150 BPM track at 75. Within 40..250, min < max. Reported as
+   * `options.bpmRange` in the result. Default: the engine chooses the metrical level.
+   */
+  bpmRange?: BpmRange;
+}
+
+/** The analyser options of `options` (what the result's `options` and the cache key hold), or null for none. */
+export function analyzerOptions(options: { bpmRange?: BpmRange }): AnalyzerOptions | null {
+  return options.bpmRange ? { bpmRange: checkBpmRange(options.bpmRange) } : null;
 }
 
 const PROGRESS_INTERVAL_MS = 1000;
@@ -38,6 +50,7 @@ export async function analyze(input: AudioInput, options: AnalyzeOptions = {}): 
       throw new TrackprobeError("BAD_OPTION", `unknown or unavailable feature "${f}" (available: ${AVAILABLE_FEATURES.join(", ")})`);
     }
   }
+  const steer = analyzerOptions(options);
   const { analyzers, streams } = plan(features);
   const t0 = performance.now();
   const warnings: string[] = [];
@@ -87,7 +100,8 @@ export async function analyze(input: AudioInput, options: AnalyzeOptions = {}): 
     if (!shared.has(key)) shared.set(key, make());
     return shared.get(key) as T;
   };
-  for (const a of analyzers) a.run({ streams: outputs, result, warnings, once });
+  for (const a of analyzers) a.run({ streams: outputs, result, warnings, once, options: steer ?? undefined });
+  if (steer) result.options = steer;
   const t2 = performance.now();
   for (const f of unrequestedFields(analyzers, features)) delete result[f];
   result.timings = {
