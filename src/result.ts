@@ -37,6 +37,13 @@ export interface Tempo {
   confidence: number;
   /** The reported tempo, its ×2, ×½, ×3, ×⅓, ×3/2, ×⅔ and up to two unrelated tempi; best first. */
   candidates: TempoCandidate[];
+  /**
+   * The other metrical level a DJ may want: the heavier of the ×2 and ×½ candidates (on equal
+   * weight the one nearer 120 BPM), unless the heavier of ×3/2 and ×⅔ weighs more than twice as
+   * much (and ≥ 0.05); its weight is that candidate's. Null when none of them is listed.
+   * Definition: analyzers/tempo.ts, alternativeOf.
+   */
+  alternative: TempoCandidate | null;
 }
 
 /**

@@ -144,7 +144,7 @@ describe("danceability score calibration", () => {
 
   it("does not saturate: every ingredient at its best gives 0.88, not 1", () => {
     const dfa = { value: 8, taus: new Int32Array(0), fluctuation: new Float64Array(0), alpha: new Float64Array(0) };
-    const tempo = { bpm: 120, confidence: 1, candidates: [{ bpm: 120, weight: 1 }] };
+    const tempo = { bpm: 120, confidence: 1, candidates: [{ bpm: 120, weight: 1 }], alternative: null };
     const p = danceabilityScore(dfa, { clarity: 1, stability: 1, periodSeconds: 0.5 }, { tempo, tempoCurve: null });
     assert.equal(p.index, 1);
     assert.ok(p.score < 0.9, `${p.score}`);

@@ -47,13 +47,13 @@ function analysis(file: string, fields: Partial<Analysis>): Analysis {
   };
 }
 
-const key = (tonic: string, mode: "major" | "minor") => ({ tonic, mode, name: `${tonic} ${mode}`, camelot: "", openKey: "", confidence: 1, candidates: [] });
+const key = (tonic: string, mode: "major" | "minor") => ({ tonic, mode, name: `${tonic} ${mode}`, camelot: "", openKey: "", confidence: 1, candidates: [], alternative: null });
 
 /** What the fake analyser returns, by audio file name. */
 const OUTCOMES: Record<string, AnalysisOutcome | Error> = {
   // tempo doubled (Acc1 0, Acc2 1), perfect beats and downbeats, right meter, relative key (0.3)
   "a.mp3": analysis("a.mp3", {
-    tempo: { bpm: 240, confidence: 1, candidates: [] },
+    tempo: { bpm: 240, confidence: 1, candidates: [], alternative: null },
     beats: BEATS_A,
     downbeats: DOWNBEATS_A,
     meter: { beatsPerBar: 4, confidence: 1 },
@@ -61,7 +61,7 @@ const OUTCOMES: Record<string, AnalysisOutcome | Error> = {
   }),
   // tempo 1.1 % off (both 1), unsorted beats (malformed: 0), no downbeats, no meter field, key right
   "b.flac": analysis("b.flac", {
-    tempo: { bpm: 91, confidence: 1, candidates: [] },
+    tempo: { bpm: 91, confidence: 1, candidates: [], alternative: null },
     beats: [10, 9, 11],
     downbeats: null,
     key: key("A#", "major"),
@@ -398,7 +398,7 @@ describe("eval of several corpora: parts, halves, hold-out table", () => {
     for (const [id, t] of Object.entries(POP_TRUTH)) {
       const truth = { id, file: `audio/${id}.mp3`, source: "pop909", tempo_bpm: t.tempo, beats: REF, key: t.key };
       await writeFile(join(pop, "truth", `${id}.json`), JSON.stringify(truth));
-      const est = analysis(`${id}.mp3`, { tempo: { bpm: t.est.bpm, confidence: 1, candidates: [] }, beats: t.est.beats, key: key(...t.est.key) });
+      const est = analysis(`${id}.mp3`, { tempo: { bpm: t.est.bpm, confidence: 1, candidates: [], alternative: null }, beats: t.est.beats, key: key(...t.est.key) });
       await writeFile(join(popRes, `${id}.mp3.json`), JSON.stringify(est));
     }
   });

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { trackBeats } from "../src/analyzers/beat-tracker.js";
+import { alternativeOf } from "../src/analyzers/tempo.js";
 import { encodeWavFloat32 } from "../src/audio/wav-writer.js";
 import { beatScores, downbeatFMeasure } from "../src/eval/metrics.js";
 import { analyze } from "../src/pipeline/analyze.js";
@@ -250,5 +251,29 @@ describe("tempo range (bpmRange, --bpm-range)", () => {
     for (const [min, max] of [[0, 10], [200, 100], [Number.NaN, 120], [120, 120]]) {
       await assert.rejects(ranged(new Float32Array(RATE), min, max), (e: Error & { code?: string }) => e.code === "BAD_OPTION", `${min}-${max}`);
     }
+  });
+});
+
+describe("tempo.alternative", () => {
+  it("is the heavier octave candidate (×2 / ×½); a 75 BPM ballad beat's is 150", async () => {
+    for (const [bpm, hats] of [[75, 1], [120, 2], [150, 2]] as const) {
+      const r = await run(drumPattern({ bpm, seconds: 20, hats }).audio);
+      assert.ok(r.tempo?.alternative, `${bpm}: no alternative`);
+      const alt = r.tempo.alternative;
+      const octave = r.tempo.candidates.filter((c) => within(c.bpm / r.tempo!.bpm, 2, 0.02) || within(c.bpm / r.tempo!.bpm, 0.5, 0.02));
+      assert.ok(octave.some((c) => c.bpm === alt.bpm && c.weight === alt.weight), `${bpm}: ${JSON.stringify(alt)} is not an octave candidate`);
+      assert.equal(alt.weight, Math.max(...octave.map((c) => c.weight)), `${bpm}: not the heaviest octave candidate`);
+      if (bpm === 75) assert.ok(within(alt.bpm, 150, 0.01), `75 BPM: alternative ${alt.bpm}`);
+    }
+  });
+
+  it("×3/2 or ×⅔ only when it weighs more than twice the octave reading; ties go to the one nearer 120", () => {
+    const c = (bpm: number, weight: number) => ({ bpm, weight });
+    assert.deepEqual(alternativeOf(100, [c(100, 0.6), c(200, 0.1), c(50, 0.1), c(150, 0.2)]), c(200, 0.1));
+    assert.deepEqual(alternativeOf(100, [c(100, 0.6), c(200, 0.1), c(50, 0.05), c(66.7, 0.25)]), c(66.7, 0.25));
+    assert.deepEqual(alternativeOf(100, [c(100, 1), c(200, 0), c(50, 0), c(150, 0)]), c(200, 0));
+    assert.deepEqual(alternativeOf(70, [c(70, 1), c(140, 0), c(35, 0)]), c(140, 0));
+    assert.deepEqual(alternativeOf(100, [c(100, 0.7), c(50, 0.3)]), c(50, 0.3));
+    assert.equal(alternativeOf(100, [c(100, 1)]), null);
   });
 });

@@ -17,7 +17,7 @@ import type { BarPitchStream } from "../features/bar-pitch.js";
 import { trackBeats } from "./beat-tracker.js";
 import { beatFeatures } from "./meter.js";
 import { beatNovelty, interp, type Novelty } from "./rhythm-signal.js";
-import { localPeriodicity, MAX_BPM, MIN_BPM, salienceAt, saliencePeaks, type TempoSalience, tempoCandidates, tempoSalience } from "./tempo.js";
+import { alternativeOf, localPeriodicity, MAX_BPM, MIN_BPM, salienceAt, saliencePeaks, type TempoSalience, tempoCandidates, tempoSalience } from "./tempo.js";
 
 export interface Rhythm {
   tempo: Tempo | null;
@@ -142,7 +142,12 @@ export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream, opt
   }
   const reading = tempoCandidates(ts, bpm, evidence);
   return {
-    tempo: { bpm: round1(bpm), confidence: round3(reading.confidence), candidates: reading.candidates },
+    tempo: {
+      bpm: round1(bpm),
+      confidence: round3(reading.confidence),
+      candidates: reading.candidates,
+      alternative: alternativeOf(round1(bpm), reading.candidates),
+    },
     beats,
     tempoCurve: curve,
     reason: null,

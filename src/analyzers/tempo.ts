@@ -271,5 +271,36 @@ export function tempoCandidates(ts: TempoSalience, bpm: number, evidence: number
   return { confidence: Math.min(1, Math.max(0, evidence)) * margin, candidates };
 }
 
+/** A ×3/2 or ×⅔ reading is the alternative only with more than this times the octave's weight… */
+export const ALTERNATIVE_TRIPLE_FACTOR = 2;
+/** …and at least this weight. */
+export const ALTERNATIVE_TRIPLE_MIN = 0.05;
+
+/**
+ * The alternative tempo (the other metrical level a DJ may want), from the listed candidates:
+ *   octave   the ×2 or ×½ candidate with the larger weight; on equal weight the one nearer
+ *            120 BPM on a log scale (so 200 rather than 50 for a 100 BPM track with no evidence)
+ *   triple   the ×3/2 or ×⅔ candidate with the larger weight (ties: ×3/2)
+ *   result   the triple reading when its weight is > ALTERNATIVE_TRIPLE_FACTOR × the octave's and
+ *            ≥ ALTERNATIVE_TRIPLE_MIN (or there is no octave candidate), else the octave reading.
+ * Its weight is that candidate's weight. Null only when none of them is listed (never inside
+ * MIN_BPM..MAX_BPM, since ×2 or ×½ of any tempo in 40..250 is listed unless it falls outside).
+ */
+export function alternativeOf(bpm: number, candidates: readonly TempoCandidate[]): TempoCandidate | null {
+  const at = (k: number) => candidates.find((x) => Math.abs(x.bpm / (bpm * k) - 1) <= 0.02);
+  const better = (a: TempoCandidate | undefined, b: TempoCandidate | undefined) => {
+    if (!a || !b) return a ?? b;
+    if (a.weight !== b.weight) return a.weight > b.weight ? a : b;
+    return Math.abs(Math.log2(a.bpm / 120)) <= Math.abs(Math.log2(b.bpm / 120)) ? a : b;
+  };
+  const octave = better(at(2), at(1 / 2));
+  const t3 = at(3 / 2);
+  const t2 = at(2 / 3);
+  const triple = t3 && t2 ? (t2.weight > t3.weight ? t2 : t3) : (t3 ?? t2);
+  const pick =
+    triple && (!octave || (triple.weight > ALTERNATIVE_TRIPLE_FACTOR * octave.weight && triple.weight >= ALTERNATIVE_TRIPLE_MIN)) ? triple : octave;
+  return pick ? { bpm: pick.bpm, weight: pick.weight } : null;
+}
+
 export { beatNovelty };
 export type { OnsetStream };
