@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { camelot, keyName, openKey, PITCH_CLASSES } from "../src/analyzers/key-notation.js";
 import { mirexKeyScore } from "../src/eval/metrics.js";
+import { relativeModeEvidence } from "../src/analyzers/key.js";
 import { analyze } from "../src/pipeline/analyze.js";
 import type { Analysis, Mode } from "../src/result.js";
-import { concat, drumLoop, MAJOR_CADENCE, MINOR_CADENCE, mix, progression, RATE, type Timbre, wav, whiteNoise } from "./signals/chords.js";
+import { CHORDS, concat, drumLoop, MAJOR_CADENCE, MINOR_CADENCE, mix, progression, RATE, type Timbre, wav, whiteNoise } from "./signals/chords.js";
 
 const keyOf = (samples: Float32Array): Promise<Analysis> => analyze(wav(samples), { features: ["key"] });
 
@@ -78,6 +79,49 @@ describe("key estimation", () => {
       }
     }
     assert.ok(misses.length <= 1, `misses: ${misses.join(", ")}`);
+  });
+
+  it("minor pop loops without a leading tone stay minor, not their relative major (issue 11)", async () => {
+    // i–VI–III–VII and its rotations are the chords of the relative major's vi–IV–I–V: only where
+    // the tune rests (tonic and fifth of the minor) says minor. Before the mode test every one of
+    // these came out as the relative major (A minor → C major, F minor → G# major, …).
+    const { i, VI, III, VII } = CHORDS;
+    const cases: [string, number[][], number[], Timbre][] = [
+      ["i–VI–III–VII", [i, VI, III, VII], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], "rich"],
+      ["i–VI–III–VII", [i, VI, III, VII], [9, 5, 11, 6], "sine"],
+      ["i–III–VII–VI", [i, III, VII, VI], [9, 5, 11, 6], "rich"],
+      ["i–III–VI–VII", [i, III, VI, VII], [9, 5, 11, 6], "sine"],
+    ];
+    for (const [name, chords, tonics, timbre] of cases) {
+      for (const tonic of tonics) {
+        const r = await keyOf(progression({ tonic, chords, timbre, melody: true, repeats: 4 }));
+        assert.equal(r.key?.name, keyName(tonic, "minor"), `${name} in ${keyName(tonic, "minor")} (${timbre}): ${JSON.stringify(r.key?.candidates)}`);
+      }
+    }
+  });
+
+  it("major pop loops that start on vi stay major (the mode test does not favour minor)", async () => {
+    const { I, IV, V, vi, iii } = CHORDS;
+    for (let tonic = 0; tonic < 12; tonic++) {
+      const r = await keyOf(progression({ tonic, chords: [vi, IV, I, V], melody: true, repeats: 4 }));
+      assert.equal(r.key?.name, keyName(tonic, "major"), `vi–IV–I–V in ${keyName(tonic, "major")}: ${JSON.stringify(r.key?.candidates)}`);
+    }
+    for (const tonic of [0, 4, 8]) {
+      const r = await keyOf(progression({ tonic, chords: [I, iii, vi, IV], melody: true, repeats: 4, timbre: "sine" }));
+      assert.equal(r.key?.name, keyName(tonic, "major"), `I–iii–vi–IV in ${keyName(tonic, "major")}: ${JSON.stringify(r.key?.candidates)}`);
+    }
+  });
+
+  it("the relative major/minor test is symmetric", () => {
+    // C major / A minor pair: A + E against C + G
+    const minorish = [3, 0, 1, 0, 3, 1, 0, 1, 0, 4, 0, 1];
+    const majorish = [4, 0, 1, 0, 1, 1, 0, 3, 0, 3, 0, 1];
+    assert.ok(relativeModeEvidence(minorish, 0) > 0);
+    assert.ok(relativeModeEvidence(majorish, 0) < 0);
+    // the mirror image (A↔C, E↔G) gives the opposite evidence, of the same size
+    const mirror = (v: number[]) => v.map((_, c) => v[[9, 1, 2, 3, 7, 5, 6, 4, 8, 0, 10, 11][c]]);
+    assert.ok(Math.abs(relativeModeEvidence(mirror(minorish), 0) + relativeModeEvidence(minorish, 0)) < 1e-12);
+    assert.equal(relativeModeEvidence([1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1], 0), 0);
   });
 
   it("works with a sine-like timbre", async () => {

@@ -20,7 +20,11 @@ export const CHORDS = {
   vi: [9, 12, 16],
   i: [0, 3, 7],
   iv: [5, 8, 12],
+  v: [7, 10, 14],
   VI: [8, 12, 15],
+  III: [3, 7, 10],
+  VII: [10, 14, 17],
+  iii: [4, 7, 11],
 } satisfies Record<string, Chord>;
 
 export const MAJOR_CADENCE: Chord[] = [CHORDS.I, CHORDS.IV, CHORDS.V, CHORDS.I];
@@ -37,6 +41,13 @@ export interface ProgressionOptions {
   timbre?: Timbre;
   /** Every frequency is scaled by 2^(cents/1200). */
   detuneCents?: number;
+  /**
+   * Adds a melody an octave above the chords that rests where a tune in the key does: on the
+   * key's tonic when the chord holds it, else on the key's fifth when it holds that, else on the
+   * chord's root. It is what tells i–VI–III–VII in A minor from vi–IV–I–V in C major (the same
+   * chords) by ear.
+   */
+  melody?: boolean;
 }
 
 /** Renders a progression: bass root (octave 2) and a close-position triad around middle C. */
@@ -56,6 +67,12 @@ export function progression(o: ProgressionOptions): Float32Array {
         const pc = (((o.tonic + iv) % 12) + 12) % 12;
         const midi = 60 + pc - (pc > 7 ? 12 : 0); // F3..G4
         addNote(out, at, chordLen, midiHz(midi) * tune, 0.15, o.timbre ?? "rich");
+      }
+      if (o.melody) {
+        const degrees = chord.map((iv) => ((iv % 12) + 12) % 12);
+        const degree = degrees.includes(0) ? 0 : degrees.includes(7) ? 7 : degrees[0];
+        const pc = (o.tonic + degree) % 12;
+        addNote(out, at, chordLen, midiHz(72 + pc - (pc > 7 ? 12 : 0)) * tune, 0.3, o.timbre ?? "rich"); // F4..G5, the loudest voice
       }
       at += chordLen;
     }
