@@ -186,6 +186,16 @@ export interface Field {
   littleEndian: boolean;
 }
 
+
+/** Container extension and ffmpeg codec arguments of each compressed seed format. */
+const FFMPEG_ENCODINGS = {
+  mp3: ["mp3", ["-c:a", "libmp3lame", "-b:a", "96k"]],
+  flac: ["flac", ["-c:a", "flac", "-frame_size", "1152"]],
+  "ogg-vorbis": ["ogg", ["-c:a", "libvorbis", "-q:a", "2"]],
+  opus: ["opus", ["-c:a", "libopus", "-b:a", "64k"]],
+  m4a: ["m4a", ["-c:a", "aac", "-b:a", "96k"]],
+} as const satisfies Record<string, readonly [string, readonly string[]]>;
+
 /** Makes one seed file per format (compressed ones with ffmpeg, which must be installed). */
 export function makeSeeds(formats: readonly FuzzFormat[] = FUZZ_FORMATS): Seed[] {
   const channels = renderDemoTrack(SEED_SECONDS, 44100);
@@ -193,36 +203,15 @@ export function makeSeeds(formats: readonly FuzzFormat[] = FUZZ_FORMATS): Seed[]
   try {
     const wavPath = join(dir, "seed.wav");
     writeFileSync(wavPath, encodeWavFloat32(channels, 44100));
-    const viaFfmpeg = (ext: string, args: string[]) => {
+    const viaFfmpeg = ([ext, args]: readonly [string, readonly string[]]) => {
       const out = join(dir, `seed.${ext}`);
       execFileSync("ffmpeg", ["-v", "error", "-y", "-i", wavPath, "-map_metadata", "-1", ...args, out]);
       return new Uint8Array(readFileSync(out));
     };
     return formats.map((format): Seed => {
-      let bytes: Uint8Array;
-      switch (format) {
-        case "wav16":
-          bytes = encodeWav(channels, 44100, { bits: 16 });
-          break;
-        case "wavf32":
-          bytes = encodeWavFloat32(channels, 44100);
-          break;
-        case "mp3":
-          bytes = viaFfmpeg("mp3", ["-c:a", "libmp3lame", "-b:a", "96k"]);
-          break;
-        case "flac":
-          bytes = viaFfmpeg("flac", ["-c:a", "flac", "-frame_size", "1152"]);
-          break;
-        case "ogg-vorbis":
-          bytes = viaFfmpeg("ogg", ["-c:a", "libvorbis", "-q:a", "2"]);
-          break;
-        case "opus":
-          bytes = viaFfmpeg("opus", ["-c:a", "libopus", "-b:a", "64k"]);
-          break;
-        case "m4a":
-          bytes = viaFfmpeg("m4a", ["-c:a", "aac", "-b:a", "96k"]);
-          break;
-      }
+      const encode = FFMPEG_ENCODINGS[format as keyof typeof FFMPEG_ENCODINGS];
+      const bytes =
+        format === "wav16" ? encodeWav(channels, 44100, { bits: 16 }) : format === "wavf32" ? encodeWavFloat32(channels, 44100) : viaFfmpeg(encode);
       const seed: Seed = { format, bytes, fields: headerFields(format, bytes) };
       if (format === "flac") seed.flacFrames = flacFrameStarts(bytes);
       return seed;
