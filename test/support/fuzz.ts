@@ -186,7 +186,6 @@ export interface Field {
   littleEndian: boolean;
 }
 
-
 /** Container extension and ffmpeg codec arguments of each compressed seed format. */
 const FFMPEG_ENCODINGS = {
   mp3: ["mp3", ["-c:a", "libmp3lame", "-b:a", "96k"]],
