@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { camelot, keyName, openKey, PITCH_CLASSES } from "../src/analyzers/key-notation.js";
 import { mirexKeyScore } from "../src/eval/metrics.js";
-import { relativeModeEvidence } from "../src/analyzers/key.js";
+import { estimateKey, relativeModeEvidence } from "../src/analyzers/key.js";
+import type { ChromaStream } from "../src/features/chroma.js";
 import { analyze } from "../src/pipeline/analyze.js";
 import type { Analysis, Mode } from "../src/result.js";
 import { CHORDS, concat, drumLoop, MAJOR_CADENCE, MINOR_CADENCE, mix, progression, RATE, type Timbre, wav, whiteNoise } from "./signals/chords.js";
@@ -109,6 +110,33 @@ describe("key estimation", () => {
     for (const tonic of [0, 4, 8]) {
       const r = await keyOf(progression({ tonic, chords: [I, iii, vi, IV], melody: true, repeats: 4, timbre: "sine" }));
       assert.equal(r.key?.name, keyName(tonic, "major"), `I–iii–vi–IV in ${keyName(tonic, "major")}: ${JSON.stringify(r.key?.candidates)}`);
+    }
+  });
+
+  it("a pentatonic pop profile keeps its tonic, not the dominant's key (Temperley profile)", () => {
+    // Treble and bass profiles of a POP909 half-A song in B♭ major, transposed to C: the tune is
+    // pentatonic (C D E G A), so F and B — what tells C major from G major — are weak, and the
+    // Krumhansl–Kessler profile (with the bass at ½, the defaults before) gave G major in all 12
+    // transpositions.
+    const treble = [0.79, 0.1, 0.89, 0.06, 0.72, 0.22, 0.18, 0.98, 0.13, 1, 0.09, 0.46];
+    const bass = [0.26, 0.03, 0.33, 0.04, 0.36, 0.1, 0.03, 1, 0.04, 0.72, 0.04, 0.03];
+    const stream = (shift: number): ChromaStream => {
+      const n = 40;
+      const t = new Float32Array(n * 12);
+      const b = new Float32Array(n * 12);
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < 12; c++) {
+          t[i * 12 + ((c + shift) % 12)] = treble[c];
+          b[i * 12 + ((c + shift) % 12)] = bass[c];
+        }
+      }
+      const ones = new Float32Array(n).fill(1);
+      return { blocksPerSecond: 4, blockCount: n, treble: t, bass: b, tonal: ones, total: ones, tuningCents: 0, referenceHz: 440, tuningStrength: 1 };
+    };
+    for (let tonic = 0; tonic < 12; tonic++) {
+      assert.equal(estimateKey(stream(tonic)).key?.name, keyName(tonic, "major"));
+      const before = estimateKey(stream(tonic), { profile: "krumhansl", bassWeight: 0.5, modePower: 1 });
+      assert.equal(before.key?.name, keyName((tonic + 7) % 12, "major"), "the old defaults took the dominant");
     }
   });
 
