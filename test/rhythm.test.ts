@@ -13,6 +13,7 @@ import { encodeWavFloat32 } from "../src/audio/wav-writer.js";
 import { beatScores, downbeatFMeasure } from "../src/eval/metrics.js";
 import { analyze } from "../src/pipeline/analyze.js";
 import type { Analysis } from "../src/result.js";
+import { pianoBallad } from "./signals/chords.js";
 import { groove } from "./signals/dance.js";
 import { drumPattern, RATE, whiteNoise } from "./signals/rhythm.js";
 
@@ -51,6 +52,16 @@ describe("tempo and beats", () => {
       assert.ok(s.fMeasure >= 0.95, `beat F ${s.fMeasure.toFixed(3)}`);
       assert.equal(r.meter?.beatsPerBar, 4);
       assert.ok(r.tempoCurve?.steady, `steady tempo reported unsteady (spread ${r.tempoCurve?.spread})`);
+    });
+  }
+
+  for (const bpm of [58, 60]) {
+    it(`slow piano ballad at ${bpm} BPM (chord on the beat, arpeggio on the off-beats): the notated tempo, not twice it`, async () => {
+      const p = pianoBallad(bpm, 40);
+      const r = await run(p.audio);
+      assert.ok(r.tempo && within(r.tempo.bpm, bpm, 0.04), `tempo ${r.tempo?.bpm} vs ${bpm}`);
+      assert.ok(beatScores(p.beats, r.beats).fMeasure >= 0.95, "beats");
+      assert.ok(r.tempo.alternative && within(r.tempo.alternative.bpm, 2 * bpm, 0.04), `alternative ${r.tempo.alternative?.bpm}`);
     });
   }
 

@@ -16,6 +16,7 @@ import type { BpmRange, Tempo, TempoCurve } from "../result.js";
 import type { BarPitchStream } from "../features/bar-pitch.js";
 import { trackBeats } from "./beat-tracker.js";
 import { beatFeatures } from "./meter.js";
+import { LEVEL_WEIGHTS, levelFeatures, SLOW_LEVEL_THRESHOLD, slowLevelProbability } from "./metrical-level.js";
 import { beatNovelty, interp, type Novelty } from "./rhythm-signal.js";
 import { alternativeOf, localPeriodicity, MAX_BPM, MIN_BPM, salienceAt, saliencePeaks, type TempoSalience, tempoCandidates, tempoSalience } from "./tempo.js";
 
@@ -41,6 +42,8 @@ const MIN_EVIDENCE = 0.12;
 const TEMPO_FREEDOM = 1.4;
 /** Fastest tempo a metrical-level change may move to (notated beats above this are rare). */
 const MAX_NOTATED_BPM = 220;
+/** Slowest tempo a metrical-level change may move to. */
+const MIN_NOTATED_BPM = 40;
 /** Triple pulses at least this even (weaker pulses / first) are beats, not subdivisions. */
 const EVEN_TRIPLE = 0.6;
 /** Harmonic change repeating every 2 beats (autocorrelation above this) makes the bar 2 beats. */
@@ -58,6 +61,11 @@ export interface RhythmOptions {
    * the range; the beat tracker then keeps to the range (±4 %).
    */
   bpmRange?: BpmRange;
+  /**
+   * Whether the learned metrical-level model (metrical-level.ts) may halve the tempo; default
+   * true. False gives the reading it starts from — what scripts/lab.ts fit-level fits it on.
+   */
+  halving?: boolean;
 }
 
 /** Related readings a tempo range may move the tempo to, simplest first (ties go to the first). */
@@ -102,6 +110,15 @@ export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream, opt
     const f = beatFeatures(onset, beats0, barPitch);
     if (lagCorrelation(f.change, 2) > DOUBLE_MIN) {
       chosen *= 2;
+      tracked = track(novelty, chosen);
+    }
+  }
+  // the slower octave when the fast grid's phases say its every other beat is an off-beat
+  if (options.halving !== false && !compound && chosen / 2 >= MIN_NOTATED_BPM) {
+    const beats = Array.from(tracked.frames, (f) => f / fps);
+    const x = levelFeatures(onset, beats, barPitch, ts, chosen / 2);
+    if (x && slowLevelProbability(x, LEVEL_WEIGHTS) > SLOW_LEVEL_THRESHOLD) {
+      chosen /= 2;
       tracked = track(novelty, chosen);
     }
   }
@@ -181,7 +198,7 @@ export function intoRange(ts: TempoSalience, bpm: number, range: BpmRange): numb
   return best > 0 ? best : Math.sqrt(range.min * range.max);
 }
 
-function track(novelty: Novelty, bpm: number, range?: BpmRange) {
+export function track(novelty: Novelty, bpm: number, range?: BpmRange) {
   return trackBeats(novelty.activation, {
     framesPerSecond: novelty.framesPerSecond,
     minBpm: Math.max(MIN_BPM * 0.8, bpm / TEMPO_FREEDOM, range ? range.min / RANGE_SLACK : 0),

@@ -51,7 +51,7 @@ export function registerEval(program: Command): void {
       `ignore beats and downbeats before S seconds, in truth and estimate (default ${BEAT_TRIM_SECONDS}, mir_eval's; 0 scores every beat)`,
     )
     .option("--split <half>", "A, B or all (default): which half of the corpora split by id to score (B is the hold-out); other corpora are always scored")
-    .option("--halves", 'split every corpus into halves A/B by id (default: only those whose truth says source "pop909")')
+    .option("--halves", 'split every corpus into halves A/B by id (default: only those whose truth says source "pop909" or "gen")')
     .option("--only <ids>", 'comma-separated track ids to score; a number names a POP909 (split) song: "5" = "pop909-005"')
     .option("--limit <n>", "score only the first N tracks (by id) of each part")
     .option("-j, --jobs <n>", "analyse N tracks at a time in worker threads (default 1: one after another, in this thread)")
@@ -68,7 +68,7 @@ Metrics (means over the tracks whose truth has the feature; n says how many):
   key        mirexWeighted (1 / 0.5 fifth above / 0.3 relative / 0.2 parallel), exact
 A track that failed or gave no estimate scores 0.
 
-Parts: each corpus is one part, except that tracks whose truth says source "pop909" (every
+Parts: each corpus is one part, except that tracks whose truth says source "pop909" or "gen" (every
 track with --halves) are split by id: half A = hundreds digit even (0xx, 2xx, ...), half B = odd.
 Choose parameters on A; B is the hold-out to report. With several parts, a table for all of
 them together and the hold-out table follow.
@@ -160,7 +160,7 @@ interface PartReport {
 
 /** Whatever the run printed about the hold-out half, or null when no corpus is split. */
 function holdoutReminder(parts: readonly Part[], split: SplitChoice, anySplit: boolean): string | null {
-  if (!anySplit) return split === "all" ? null : `--split ${split}: no corpus is split into halves (truth source "pop909", or --halves); every track is scored`;
+  if (!anySplit) return split === "all" ? null : `--split ${split}: no corpus is split into halves (truth source "pop909" or "gen", or --halves); every track is scored`;
   const names = [...new Set(parts.filter((p) => p.half !== null).map((p) => p.corpus))].join(", ");
   if (split === "A") return `hold-out: half B of ${names} is NOT scored (--split A); tune on half A only, and report half B`;
   if (split === "B") return `hold-out: scoring half B of ${names}, the hold-out: report these numbers, never tune to them`;

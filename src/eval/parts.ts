@@ -5,7 +5,7 @@
  * halves by track id, as shared/corpus-pop909/README.md asks ("How to use it without fooling
  * yourself"): half A = ids whose hundreds digit is even (0xx, 2xx, 4xx, 6xx, 8xx), half B = odd
  * (1xx, 3xx, …). Parameters are chosen on A; B is the hold-out that is reported. A track is split
- * when its truth says `source: "pop909"`, or for every track with `--halves`.
+ * when its truth says `source: "pop909"` or `"gen"` (scripts/gen-corpus.ts), or for every track with `--halves`.
  */
 
 import { basename, resolve } from "node:path";
@@ -15,7 +15,7 @@ export type Half = "A" | "B";
 export type SplitChoice = Half | "all";
 
 /** The `source` whose corpora are split into halves without being asked. */
-export const SPLIT_SOURCES: readonly string[] = ["pop909"];
+export const SPLIT_SOURCES: readonly string[] = ["pop909", "gen"];
 
 /** The song number of an id: its last run of digits ("pop909-105" → 105); null when it has none. */
 export function idNumber(id: string): number | null {
@@ -58,7 +58,7 @@ export interface Part {
 export interface PartOptions {
   /** Keep only this half of split corpora (unsplit corpora are kept whole). Default "all". */
   split?: SplitChoice;
-  /** Split every corpus into halves by id, not only those whose truth says source "pop909". */
+  /** Split every corpus into halves by id, not only those whose truth says source "pop909" or "gen". */
   halves?: boolean;
   /**
    * Keep only these tracks: an exact id, or, for a track that is split into halves, a number

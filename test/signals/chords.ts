@@ -167,3 +167,28 @@ export { concat } from "./wav.js";
 export function wav(samples: Float32Array): Buffer {
   return Buffer.from(encodeWavFloat32([samples], RATE));
 }
+
+/**
+ * A slow piano-ballad texture: on every beat the bass root and the chord (I–vi–IV–V, one chord
+ * per 4-beat bar), on each eighth-note off-beat one softer chord tone of the arpeggio — the
+ * texture of slow pop that a periodicity-only tempo reads at twice the notated tempo.
+ */
+const OFFBEAT_AMP = 0.2;
+export function pianoBallad(bpm: number, seconds: number, tonic = 0): { audio: Float32Array; beats: number[]; downbeats: number[] } {
+  const out = new Float32Array(Math.round(seconds * RATE));
+  const beat = 60 / bpm;
+  const bars: Chord[] = [CHORDS.I, CHORDS.vi, CHORDS.IV, CHORDS.V];
+  const beats: number[] = [];
+  const downbeats: number[] = [];
+  const note = (t: number, midi: number, amp: number, len: number) => addNote(out, Math.round(t * RATE), Math.round(len * RATE), midiHz(midi), amp, "rich");
+  for (let k = 0; (k + 1) * beat < seconds - 0.5; k++) {
+    const t = 0.5 + k * beat;
+    const chord = bars[Math.floor(k / 4) % bars.length];
+    beats.push(t);
+    if (k % 4 === 0) downbeats.push(t);
+    note(t, 36 + ((tonic + chord[0]) % 12), 0.3, beat * 2);
+    for (const iv of chord) note(t, 60 + ((tonic + iv) % 12), 0.1, beat);
+    note(t + beat / 2, 60 + ((tonic + chord[k % 3]) % 12), OFFBEAT_AMP, beat / 2);
+  }
+  return { audio: out, beats, downbeats };
+}

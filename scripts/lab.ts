@@ -1,0 +1,182 @@
+/**
+ * Development lab for the analysers (not shipped): decode and run the front end once per corpus
+ * track, keep the feature streams on disk, then score the analysers on the saved streams in
+ * seconds instead of minutes. The scores are the same as `trackprobe eval` gives (same parts,
+ * same metrics); only the decode and front end are skipped.
+ *
+ *   node --import tsx scripts/lab.ts cache DIR... --out /tmp/streams [--shard 0/2]
+ *   node --import tsx scripts/lab.ts eval DIR... --streams /tmp/streams [--split A] [--rows]
+ *   node --import tsx scripts/lab.ts fit-level DIR... --streams /tmp/streams
+ *
+ * The hold-out discipline holds here too: `eval` scores half A unless `--split B|all` is given.
+ */
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { deserialize, serialize } from "node:v8";
+import { Command } from "commander";
+import { openDecoded } from "../src/audio/decode.js";
+import { openSource } from "../src/audio/source.js";
+import { plan } from "../src/analyzers/registry.js";
+import { loadCorpus } from "../src/eval/corpus.js";
+import { type EvalFeature, EVAL_FEATURES, evaluateRows, reportOf } from "../src/eval/evaluate.js";
+import { HOLDOUT_COLUMNS, holdoutRow } from "../src/eval/holdout.js";
+import { assignParts, type SplitChoice } from "../src/eval/parts.js";
+import { FrontEnd, type StreamDef } from "../src/features/frontend.js";
+import { STREAMS, type Streams } from "../src/features/streams.js";
+import { analyzeRhythm } from "../src/analyzers/rhythm.js";
+import { LEVEL_FEATURES, levelFeatures } from "../src/analyzers/metrical-level.js";
+import { tempoSalience } from "../src/analyzers/tempo.js";
+import { fitLogistic } from "./logistic.js";
+import { type Analysis, type AnalysisOutcome, type FeatureName, VERSION } from "../src/result.js";
+
+const FEATURES: FeatureName[] = ["tempo", "beats", "downbeats", "meter", "key"];
+
+const streamFile = (dir: string, audioPath: string) => join(dir, `${basename(audioPath)}.streams`);
+
+async function computeStreams(audioPath: string): Promise<{ streams: Partial<Streams>; duration: number }> {
+  const { streams } = plan(FEATURES);
+  const source = await openSource(audioPath);
+  let fe: FrontEnd | null = null;
+  try {
+    const decoded = await openDecoded(source, []);
+    const defs = Object.fromEntries(streams.map((s) => [s, STREAMS[s] as StreamDef<unknown>]));
+    for await (const block of decoded.blocks) {
+      fe ??= await FrontEnd.create(defs, block.sampleRate, block.channels.length);
+      fe.push(block);
+    }
+  } finally {
+    await source.reader.close();
+  }
+  const f = fe as FrontEnd;
+  return { streams: f.finish() as Partial<Streams>, duration: f.samples / f.info.sampleRate };
+}
+
+/** Runs the registry's analysers for FEATURES on saved streams, as analyze() does. */
+function analyseStreams(file: string, saved: { streams: Partial<Streams>; duration: number }): Analysis {
+  const { analyzers } = plan(FEATURES);
+  const result: Analysis = {
+    file,
+    format: "lab",
+    duration: saved.duration,
+    sampleRate: 0,
+    channels: 0,
+    warnings: [],
+    timings: { decode: 0, features: 0, analyzers: 0 },
+    version: VERSION,
+  };
+  const shared = new Map<string, unknown>();
+  const once = <T>(key: string, make: () => T): T => {
+    if (!shared.has(key)) shared.set(key, make());
+    return shared.get(key) as T;
+  };
+  for (const a of analyzers) a.run({ streams: saved.streams, result, warnings: result.warnings, once });
+  return result;
+}
+
+const program = new Command("lab");
+program
+  .command("cache")
+  .argument("<dirs...>")
+  .requiredOption("--out <dir>")
+  .option("--shard <i/n>", "this process's share of the tracks", "0/1")
+  .action(async (dirs: string[], o: { out: string; shard: string }) => {
+    const [i, n] = o.shard.split("/").map(Number);
+    await mkdir(o.out, { recursive: true });
+    const entries = (await Promise.all(dirs.map(loadCorpus))).flat().filter((e) => !e.expectError);
+    let k = 0;
+    for (const e of entries) {
+      if (k++ % n !== i) continue;
+      const out = streamFile(o.out, e.audioPath);
+      if (await stat(out).then(() => true, () => false)) continue;
+      const t0 = performance.now();
+      const saved = await computeStreams(e.audioPath);
+      await writeFile(`${out}.tmp`, serialize(saved));
+      await rename(`${out}.tmp`, out);
+      console.error(`${e.id} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  });
+
+program
+  .command("eval")
+  .argument("<dirs...>")
+  .requiredOption("--streams <dir>")
+  .option("--split <half>", "A, B or all", "A")
+  .option("--rows", "print one row per track")
+  .option("--features <list>", "features to score", EVAL_FEATURES.join(","))
+  .action(async (dirs: string[], o: { streams: string; split: SplitChoice; rows?: boolean; features: string }) => {
+    const features = o.features.split(",") as EvalFeature[];
+    const corpora = await Promise.all(dirs.map(async (dir) => ({ dir, entries: await loadCorpus(dir) })));
+    const parts = assignParts(corpora, { split: o.split });
+    const analyse = async (audioPath: string): Promise<AnalysisOutcome> => {
+      const saved = deserialize(await readFile(streamFile(o.streams, audioPath)));
+      return analyseStreams(audioPath, saved);
+    };
+    const header = ["part".padEnd(12), "n".padStart(4), ...HOLDOUT_COLUMNS.map(([t]) => t.padStart(8))].join(" ");
+    const lines: string[] = [header];
+    for (const part of parts) {
+      const rows = await evaluateRows(part.entries, analyse, { features, trimSeconds: 0 });
+      if (o.rows) {
+        for (const r of rows) console.log(JSON.stringify({ id: r.id, ...r.scores, est: r.estimate, truth: r.truth }));
+      }
+      const row = holdoutRow(part.name, reportOf(rows, features, 0), part.half === "B");
+      lines.push([part.name.padEnd(12), String(row.n).padStart(4), ...HOLDOUT_COLUMNS.map(([, k]) => (row[k] === null ? "–" : (row[k] as number).toFixed(3)).padStart(8))].join(" "));
+    }
+    console.log(lines.join("\n"));
+  });
+
+/** Each selected track's saved streams and truth, by part (half A unless `split` says otherwise). */
+async function* tracksOf(dirs: string[], streamsDir: string, split: SplitChoice) {
+  const corpora = await Promise.all(dirs.map(async (dir) => ({ dir, entries: await loadCorpus(dir) })));
+  for (const part of assignParts(corpora, { split })) {
+    for (const e of part.entries) {
+      if (e.expectError) continue;
+      const saved = deserialize(await readFile(streamFile(streamsDir, e.audioPath))) as { streams: Streams };
+      yield { part: part.name, entry: e, streams: saved.streams };
+    }
+  }
+}
+
+/** Sample weights that give every part the same total weight (mean weight 1). */
+function partWeights(parts: string[]): number[] {
+  const count = new Map<string, number>();
+  for (const p of parts) count.set(p, (count.get(p) ?? 0) + 1);
+  return parts.map((p) => parts.length / (count.size * (count.get(p) as number)));
+}
+const fmt = (w: number[]) => `[${w.map((x) => Math.round(x * 1000) / 1000).join(", ")}]`;
+
+program
+  .command("fit-level")
+  .description("fit metrical-level.ts's LEVEL_WEIGHTS and SLOW_LEVEL_THRESHOLD on development data")
+  .argument("<dirs...>")
+  .requiredOption("--streams <dir>")
+  .action(async (dirs: string[], o: { streams: string }) => {
+    const samples: { part: string; truth: number; C: number; row: number[] | null; label: number | null }[] = [];
+    for await (const { part, entry, streams } of tracksOf(dirs, o.streams, "A")) {
+      if (!entry.tempoBpm) continue;
+      const r = analyzeRhythm(streams.onset, streams.barPitch, { halving: false });
+      if (!r.tempo || !r.beats) continue;
+      const C = r.tempo.bpm;
+      const x = levelFeatures(streams.onset, r.beats, streams.barPitch, tempoSalience(r.novelty), C / 2);
+      const within = (b: number) => Math.abs((entry.tempoBpm as number) / b - 1) <= 0.04;
+      const row = x ? [1, ...LEVEL_FEATURES.map((k) => x[k]), x.slowOctave ** 2] : null;
+      samples.push({ part, truth: entry.tempoBpm, C, row, label: within(C / 2) ? 1 : within(C) ? 0 : null });
+    }
+    const train = samples.filter((s) => s.row && s.label !== null);
+    const w = fitLogistic(train.map((s) => s.row as number[]), train.map((s) => s.label as number), partWeights(train.map((s) => s.part)));
+    const p = (row: number[]) => 1 / (1 + Math.exp(-row.reduce((z, v, j) => z + v * w[j], 0)));
+    let best = { threshold: 0.5, score: -1 };
+    for (let t = 0.5; t <= 0.9001; t += 0.05) {
+      const acc = new Map<string, number[]>();
+      for (const s of samples) {
+        const est = s.row && p(s.row) > t ? s.C / 2 : s.C;
+        acc.set(s.part, [...(acc.get(s.part) ?? []), Math.abs(est / s.truth - 1) <= 0.04 ? 1 : 0]);
+      }
+      const means = [...acc.values()].map((v) => v.reduce((a, b) => a + b, 0) / v.length);
+      const score = means.reduce((a, b) => a + b, 0) / means.length;
+      console.log(`threshold ${t.toFixed(2)}: ${[...acc.keys()].map((k, i) => `${k} ${means[i].toFixed(3)}`).join(", ")}`);
+      if (score > best.score + 1e-9) best = { threshold: Math.round(t * 100) / 100, score };
+    }
+    console.log(`LEVEL_WEIGHTS = ${fmt(w)}\nSLOW_LEVEL_THRESHOLD = ${best.threshold}`);
+  });
+
+await program.parseAsync();
