@@ -22,6 +22,7 @@ import { type EvalFeature, EVAL_FEATURES, evaluateRows, reportOf } from "../src/
 import { HOLDOUT_COLUMNS, holdoutRow } from "../src/eval/holdout.js";
 import { assignParts, type SplitChoice } from "../src/eval/parts.js";
 import { FrontEnd, type StreamDef } from "../src/features/frontend.js";
+import { runAnalyzers } from "../src/pipeline/analyze.js";
 import { STREAMS, type Streams } from "../src/features/streams.js";
 import { analyzeRhythm } from "../src/analyzers/rhythm.js";
 import { LEVEL_FEATURES, levelFeatures } from "../src/analyzers/metrical-level.js";
@@ -64,12 +65,7 @@ function analyseStreams(file: string, saved: { streams: Partial<Streams>; durati
     timings: { decode: 0, features: 0, analyzers: 0 },
     version: VERSION,
   };
-  const shared = new Map<string, unknown>();
-  const once = <T>(key: string, make: () => T): T => {
-    if (!shared.has(key)) shared.set(key, make());
-    return shared.get(key) as T;
-  };
-  for (const a of analyzers) a.run({ streams: saved.streams, result, warnings: result.warnings, once });
+  runAnalyzers(analyzers, saved.streams, result);
   return result;
 }
 

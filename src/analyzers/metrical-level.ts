@@ -16,7 +16,7 @@
 import type { BarPitchStream } from "../features/bar-pitch.js";
 import type { OnsetStream } from "../features/onset.js";
 import { beatFeatures } from "./meter.js";
-import { interp } from "./rhythm-signal.js";
+import { interp, lagCorrelation } from "./rhythm-signal.js";
 import { salienceAt, type TempoSalience } from "./tempo.js";
 
 /** The features of one octave pair, in LEVEL_WEIGHTS order (after the bias). */
@@ -80,8 +80,8 @@ export function levelFeatures(onset: OnsetStream, fastBeats: number[], barPitch:
     salienceRatio: sSlow > 0 && sFast > 0 ? Math.log(sSlow / sFast) : 0,
     eighths: acfPeak(ts, fastPeriod / 2),
     sixteenths: acfPeak(ts, fastPeriod / 4),
-    highEighths: lagCorrelation(onset.high, fastPeriod / 2),
-    highSixteenths: lagCorrelation(onset.high, fastPeriod / 4),
+    highEighths: nearestLagCorrelation(onset.high, fastPeriod / 2),
+    highSixteenths: nearestLagCorrelation(onset.high, fastPeriod / 4),
     triplets: acfPeak(ts, fastPeriod / 3) - acfPeak(ts, fastPeriod / 2),
   };
 }
@@ -109,21 +109,7 @@ function acfPeak(ts: TempoSalience, x: number): number {
   return Math.max(interp(ts.acf, x - 0.5), interp(ts.acf, x), interp(ts.acf, x + 0.5));
 }
 
-/** Normalised autocorrelation of x at a fractional lag (the best of the two nearest whole lags). */
-function lagCorrelation(x: Float32Array, lag: number): number {
-  const n = x.length;
-  let m = 0;
-  for (let i = 0; i < n; i++) m += x[i];
-  m /= n || 1;
-  let v = 0;
-  for (let i = 0; i < n; i++) v += (x[i] - m) ** 2;
-  if (v <= 0) return 0;
-  let best = Number.NEGATIVE_INFINITY;
-  for (const L of [Math.floor(lag), Math.ceil(lag)]) {
-    if (L < 1 || L >= n) continue;
-    let s = 0;
-    for (let i = L; i < n; i++) s += (x[i] - m) * (x[i - L] - m);
-    best = Math.max(best, (s * n) / ((n - L) * v));
-  }
-  return Number.isFinite(best) ? best : 0;
+/** Normalised autocorrelation at a fractional lag: the larger at the two nearest whole lags. */
+function nearestLagCorrelation(x: Float32Array, lag: number): number {
+  return Math.max(lagCorrelation(x, Math.floor(lag)), lagCorrelation(x, Math.ceil(lag)));
 }

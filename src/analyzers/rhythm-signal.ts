@@ -108,3 +108,17 @@ export function interp(r: ArrayLike<number>, x: number): number {
   const f = x - i;
   return r[i] * (1 - f) + r[i + 1] * f;
 }
+
+/** Normalised autocorrelation of x (minus its mean) at one whole lag; 0 when too short or flat. */
+export function lagCorrelation(x: ArrayLike<number>, lag: number): number {
+  const n = x.length;
+  if (lag < 1 || n <= lag + 2) return 0;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += x[i];
+  m /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (x[i] - m) ** 2;
+  let s = 0;
+  for (let i = 0; i + lag < n; i++) s += (x[i] - m) * (x[i + lag] - m);
+  return v > 0 ? (s * n) / ((n - lag) * v) : 0;
+}

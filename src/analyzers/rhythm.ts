@@ -17,7 +17,7 @@ import type { BarPitchStream } from "../features/bar-pitch.js";
 import { trackBeats } from "./beat-tracker.js";
 import { beatFeatures } from "./meter.js";
 import { LEVEL_WEIGHTS, levelFeatures, SLOW_LEVEL_THRESHOLD, slowLevelProbability } from "./metrical-level.js";
-import { beatNovelty, interp, type Novelty } from "./rhythm-signal.js";
+import { beatNovelty, interp, lagCorrelation, type Novelty } from "./rhythm-signal.js";
 import { alternativeOf, localPeriodicity, MAX_BPM, MIN_BPM, salienceAt, saliencePeaks, type TempoSalience, tempoCandidates, tempoSalience } from "./tempo.js";
 
 export interface Rhythm {
@@ -42,8 +42,6 @@ const MIN_EVIDENCE = 0.12;
 const TEMPO_FREEDOM = 1.4;
 /** Fastest tempo a metrical-level change may move to (notated beats above this are rare). */
 const MAX_NOTATED_BPM = 220;
-/** Slowest tempo a metrical-level change may move to. */
-const MIN_NOTATED_BPM = 40;
 /** Triple pulses at least this even (weaker pulses / first) are beats, not subdivisions. */
 const EVEN_TRIPLE = 0.6;
 /** Harmonic change repeating every 2 beats (autocorrelation above this) makes the bar 2 beats. */
@@ -114,7 +112,7 @@ export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream, opt
     }
   }
   // the slower octave when the fast grid's phases say its every other beat is an off-beat
-  if (options.halving !== false && !compound && chosen / 2 >= MIN_NOTATED_BPM) {
+  if (options.halving !== false && !compound && chosen / 2 >= MIN_BPM) {
     const beats = Array.from(tracked.frames, (f) => f / fps);
     const x = levelFeatures(onset, beats, barPitch, ts, chosen / 2);
     if (x && slowLevelProbability(x, LEVEL_WEIGHTS) > SLOW_LEVEL_THRESHOLD) {
@@ -207,20 +205,6 @@ export function track(novelty: Novelty, bpm: number, range?: BpmRange) {
     transitionLambda: 100,
     observationLambda: 16,
   });
-}
-
-/** Normalised autocorrelation of x at one lag. */
-function lagCorrelation(x: Float64Array, lag: number): number {
-  const n = x.length;
-  if (n <= lag + 2) return 0;
-  let m = 0;
-  for (let i = 0; i < n; i++) m += x[i];
-  m /= n;
-  let v = 0;
-  for (let i = 0; i < n; i++) v += (x[i] - m) ** 2;
-  let s = 0;
-  for (let i = 0; i + lag < n; i++) s += (x[i] - m) * (x[i + lag] - m);
-  return v > 0 ? (s * n) / ((n - lag) * v) : 0;
 }
 
 /** Mean mid+high onset strength at ⅓ and ⅔ of each beat relative to that at the beat. */

@@ -4,7 +4,7 @@
  */
 import { openDecoded } from "../audio/decode.js";
 import { type AudioInput, type ByteTap, openSource } from "../audio/source.js";
-import { AVAILABLE_FEATURES, plan, unrequestedFields } from "../analyzers/registry.js";
+import { type Analyzer, AVAILABLE_FEATURES, plan, unrequestedFields } from "../analyzers/registry.js";
 import { FrontEnd, type StreamDef } from "../features/frontend.js";
 import { STREAMS, type Streams } from "../features/streams.js";
 import { checkBpmRange } from "../analyzers/tempo.js";
@@ -95,12 +95,7 @@ export async function analyze(input: AudioInput, options: AnalyzeOptions = {}): 
     timings: { decode: 0, features: 0, analyzers: 0 },
     version: VERSION,
   };
-  const shared = new Map<string, unknown>();
-  const once = <T>(key: string, make: () => T): T => {
-    if (!shared.has(key)) shared.set(key, make());
-    return shared.get(key) as T;
-  };
-  for (const a of analyzers) a.run({ streams: outputs, result, warnings, once, options: steer ?? undefined });
+  runAnalyzers(analyzers, outputs, result, steer ?? undefined);
   if (steer) result.options = steer;
   const t2 = performance.now();
   for (const f of unrequestedFields(analyzers, features)) delete result[f];
@@ -110,6 +105,16 @@ export async function analyze(input: AudioInput, options: AnalyzeOptions = {}): 
     analyzers: round((t2 - t1) / 1000, 4),
   };
   return reorder(result);
+}
+
+/** Runs analysers in order on finished streams, filling `result` (and its warnings). */
+export function runAnalyzers(analyzers: readonly Analyzer[], streams: Partial<Streams>, result: Analysis, options?: AnalyzerOptions): void {
+  const shared = new Map<string, unknown>();
+  const once = <T>(key: string, make: () => T): T => {
+    if (!shared.has(key)) shared.set(key, make());
+    return shared.get(key) as T;
+  };
+  for (const a of analyzers) a.run({ streams, result, warnings: result.warnings, once, options });
 }
 
 /** Puts the fields in the documented order (warnings, timings and version last). */
