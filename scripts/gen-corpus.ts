@@ -16,6 +16,11 @@
  * The truth grid is exact: note times are computed here in seconds from the tempo map (the MIDI
  * file runs at a fixed 120 BPM, 1000 ticks per quarter = 0.5 ms per tick), beats and downbeats are
  * the unjittered grid, notes get gaussian human timing jitter clipped to ±5–10 ms.
+ *
+ * From track 200 on, about 70 % of the tracks are expressive classical piano (etude, nocturne,
+ * sonata, waltz-rubato, chorale): a rubato tempo curve (random walk, phrase arcs, phrase-end and
+ * final ritardandos) whose grid is the truth, ±10–20 ms onset noise, melody ahead of the bass,
+ * phrase dynamics and pedal-length notes. Tracks 0–199 are drawn exactly as before.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -105,6 +110,22 @@ const STYLES: readonly StyleDef[] = [
   { name: "piano-tempo", lo: 60, hi: 140 },
 ];
 
+/**
+ * Expressive classical-piano styles, drawn from track CLASSICAL_FROM on (CLASSICAL_SHARE of the
+ * tracks; the rest keep the mix above). Tempo is the notated beat's base tempo, drawn
+ * log-uniformly in the range; the performance bends it with a rubato curve (see rubatoCurve).
+ */
+const CLASSICAL: readonly StyleDef[] = [
+  { name: "etude", lo: 66, hi: 144 },
+  { name: "nocturne", lo: 50, hi: 80 },
+  { name: "sonata", lo: 110, hi: 160 },
+  { name: "waltz-rubato", lo: 90, hi: 180 },
+  { name: "chorale", lo: 50, hi: 88 },
+];
+const CLASSICAL_FROM = 200;
+const CLASSICAL_SHARE = 0.7;
+const isClassical = (style: string) => CLASSICAL.some((s) => s.name === style);
+
 interface Plan {
   index: number;
   id: string;
@@ -121,13 +142,23 @@ interface Plan {
  */
 function makePlan(count: number, seed: number): Plan[] {
   const rng = new Rng(mixSeed(seed, 0x7fffffff));
-  const used = new Map<string, number>(STYLES.map((s) => [s.name, 0]));
+  const used = new Map<string, number>([...STYLES, ...CLASSICAL].map((s) => [s.name, 0]));
   const plans: Plan[] = [];
   for (let i = 0; i < count; i++) {
-    const tempo = Math.round(rng.logUniform(55, 200));
-    const ok = STYLES.filter((s) => tempo >= s.lo && tempo <= s.hi);
-    const least = Math.min(...ok.map((s) => used.get(s.name)!));
-    const style = rng.pick(ok.filter((s) => used.get(s.name) === least)).name;
+    let tempo: number;
+    let style: string;
+    // (tracks before CLASSICAL_FROM draw exactly as they always did)
+    if (i >= CLASSICAL_FROM && rng.next() < CLASSICAL_SHARE) {
+      const least = Math.min(...CLASSICAL.map((s) => used.get(s.name)!));
+      const def = rng.pick(CLASSICAL.filter((s) => used.get(s.name) === least));
+      style = def.name;
+      tempo = Math.round(rng.logUniform(def.lo, def.hi));
+    } else {
+      tempo = Math.round(rng.logUniform(55, 200));
+      const ok = STYLES.filter((s) => tempo >= s.lo && tempo <= s.hi);
+      const least = Math.min(...ok.map((s) => used.get(s.name)!));
+      style = rng.pick(ok.filter((s) => used.get(s.name) === least)).name;
+    }
     used.set(style, used.get(style)! + 1);
     const r = rng.next();
     const format: Format = r < 0.1 ? "flac" : r < 0.2 ? "ogg" : "mp3";
@@ -242,6 +273,8 @@ interface Note {
   /** Length in beats (drums: ignored). */
   dur: number;
   vel: number;
+  /** Expressive onset offset in seconds (melody played ahead of the bass); not part of the grid. */
+  dt?: number;
 }
 
 const DRUM_CH = 9;
@@ -343,6 +376,8 @@ interface Song {
   programs: Map<number, number>;
   notes: Note[];
   facts: string[];
+  /** The expressive classical-piano styles (track 200 on): rubato tempo curve, pedalled piano. */
+  classical?: boolean;
 }
 
 /** The context a style's composer works in. */
@@ -1109,8 +1144,581 @@ function rubatoMap(rng: Rng, tempo: number, bars: number, meter: number, pickup:
   return { points: pts, note };
 }
 
+// ---------------------------------------------------------------- expressive classical piano
+
+/** Classical progressions (scale degrees, 0 = I); minor degree 6 is the subtonic VII, 2 is III. */
+const CL_MAJOR = [
+  [0, 3, 4, 0], // I IV V I
+  [0, 1, 4, 0], // I ii V I
+  [0, 5, 1, 4], // I vi ii V
+  [0, 3, 1, 4], // I IV ii V
+  [0, 5, 3, 4], // I vi IV V
+  [0, 4, 5, 2, 3, 0, 3, 4], // I V vi iii IV I IV V
+  [0, 3, 6, 2, 5, 1, 4, 0], // circle of fifths
+  [0, 0, 3, 4],
+];
+const CL_MINOR = [
+  [0, 3, 4, 0], // i iv V i
+  [0, 1, 4, 0], // i ii° V i
+  [0, 5, 3, 4], // i VI iv V
+  [0, 3, 6, 2, 5, 1, 4, 0], // circle of fifths: i iv VII III VI ii° V i
+  [0, 5, 1, 4], // i VI ii° V
+  [0, 3, 0, 4], // i iv i V
+  [0, 6, 5, 4], // i VII VI V
+];
+
+/** A Composer whose chords come from a per-phrase plan with cadences, plus phrase dynamics. */
+class ClassicalComposer extends Composer {
+  slots: Chord[] = [];
+  phraseBars = 4;
+  /** Beat (0-based) that gets the metric accent: 0, or 1/2 in a mazurka. */
+  accentBeat = 0;
+  accent = 1.05;
+  leadP = 0.3;
+  phraseLevel: number[] = [];
+  cresc = 0.15;
+  override chordAt(pos: number): Chord {
+    if (pos >= this.end - 1e-9) return this.key.chord(0);
+    if (pos < 0) return this.key.chord(4);
+    const slot = Math.floor(pos / this.chordBeats + 1e-9);
+    return this.slots[Math.min(slot, this.slots.length - 1)];
+  }
+  get phraseBeats(): number {
+    return this.phraseBars * this.meter;
+  }
+  /** Plan the chords phrase by phrase: half cadences on odd phrases, authentic ones on even. */
+  planChords(holdLastBar: boolean): void {
+    const rng = this.rng;
+    const per = this.phraseBeats / this.chordBeats;
+    const nPhrases = Math.ceil(this.bars / this.phraseBars);
+    const pool = this.key.minor ? CL_MINOR : CL_MAJOR;
+    for (let k = 0; k < nPhrases; k++) {
+      const half = k % 2 === 0 && k !== nPhrases - 1;
+      const deg: number[] = [];
+      while (deg.length < per) deg.push(...rng.pick(pool));
+      deg.length = per;
+      const lastBar = holdLastBar ? Math.max(1, Math.round(this.meter / this.chordBeats)) : 1;
+      const fin = half ? 4 : 0;
+      for (let i = per - lastBar; i < per; i++) deg[i] = fin;
+      const pre = per - lastBar - 1;
+      if (pre >= 0) deg[pre] = half ? rng.pick([1, 3, 5]) : 4;
+      if (!half && pre - 1 >= 1 && (deg[pre - 1] === 4 || deg[pre - 1] === 0)) deg[pre - 1] = rng.pick([1, 3]);
+      for (const d of deg) this.slots.push(this.key.chord(d));
+      this.phraseLevel.push(rng.range(0.82, 1.12));
+    }
+  }
+  dyn(pos: number): number {
+    const pb = this.phraseBeats;
+    const k = Math.max(0, Math.min(this.phraseLevel.length - 1, Math.floor(pos / pb)));
+    const x = Math.max(0, Math.min(1, (pos - k * pb) / pb));
+    let d = this.phraseLevel[k] * (1 + this.cresc * (Math.sin(Math.PI * x) - 0.3));
+    if (pos >= this.end - 2 * this.meter) d *= 0.9;
+    const r = Math.round(pos);
+    if (Math.abs(pos - r) < 1e-6) {
+      const b = ((r % this.meter) + this.meter) % this.meter;
+      if (b === this.accentBeat) d *= this.accent;
+      else if (b === 0) d *= 1.04;
+    }
+    return d;
+  }
+  put(ch: number, pitch: number, pos: number, dur: number, vel: number, dt = 0): void {
+    while (pitch < 21) pitch += 12;
+    while (pitch > 108) pitch -= 12;
+    const v = Math.max(1, Math.min(127, Math.round(vel * this.dyn(pos) * this.rng.range(0.93, 1.07))));
+    this.notes.push({ ch, pitch, pos, dur, vel: v, dt });
+  }
+}
+
+/** Chord tones from `start` upward (start included if it is one), n of them; `open` skips the first third. */
+function chordRun(ch: Chord, start: number, n: number, open = false): number[] {
+  const out: number[] = [];
+  let p = start;
+  while (!ch.pcs.includes(((p % 12) + 12) % 12)) p++;
+  out.push(p);
+  while (out.length < n) {
+    p++;
+    if (!ch.pcs.includes(p % 12)) continue;
+    if (open && out.length === 1 && p % 12 === ch.pcs[1] && p - out[0] < 12) continue;
+    out.push(p);
+  }
+  return out;
+}
+
+/** Close voicing of a chord nearest to `center` (the inversion whose middle is closest). */
+function nearVoicing(ch: Chord, center: number): number[] {
+  let best: number[] = voicing(ch, center, 0);
+  for (let inv = 0; inv < ch.pcs.length; inv++) {
+    const v = voicing(ch, center, inv);
+    const mid = (v[0] + v[v.length - 1]) / 2;
+    const bmid = (best[0] + best[best.length - 1]) / 2;
+    if (Math.abs(mid - center) < Math.abs(bmid - center)) best = v;
+  }
+  return best;
+}
+
+/**
+ * Continuous figuration over the piece: every `unit` beats a note from `tones(chord, k, n)` (k = the
+ * note's index in its span, n = notes per span). Spans are min(chordBeats, meter, spanMax) beats;
+ * notes are held to the span end like a pedalled piano (`pedal`), else `hold` beats.
+ */
+function figuration(
+  c: ClassicalComposer,
+  ch: number,
+  unit: number,
+  pick: (chd: Chord, k: number, n: number) => number,
+  vel: number,
+  opts: { pedal?: boolean; hold?: number; spanMax?: number; accentFirst?: number } = {},
+): void {
+  const span = Math.min(c.chordBeats, c.meter, opts.spanMax ?? 99);
+  const n = Math.round(span / unit);
+  for (let s0 = 0; s0 < c.end - 1e-9; s0 += span) {
+    const chd = c.chordAt(s0);
+    for (let k = 0; k < n; k++) {
+      const pos = s0 + k * unit;
+      const dur = opts.pedal !== false ? s0 + span - pos + 0.08 : (opts.hold ?? unit * 1.1);
+      const onBeat = Math.abs(pos - Math.round(pos)) < 1e-6;
+      c.put(ch, pick(chd, k, n), pos, dur, vel * (k === 0 ? (opts.accentFirst ?? 1.12) : onBeat ? 1 : 0.88));
+    }
+  }
+}
+
+/** Up-then-down sweep index over n notes. */
+const sweep = (k: number, n: number) => (k <= n / 2 ? k : n - k);
+
+/**
+ * A right-hand melody in phrases: rhythm cells per bar (a parallel period reuses the antecedent's
+ * rhythm), an arch contour peaking mid-phrase, chord tones on the beats, stepwise motion between,
+ * a long note ending each phrase on a cadence tone. Downbeat notes are sometimes played ahead.
+ */
+function classicalMelody(c: ClassicalComposer, ch: number, low: number, high: number, cells: number[][][], vel: number): void {
+  const rng = c.rng;
+  const m = c.meter;
+  const P = c.phraseBars;
+  const nPhrases = Math.ceil(c.bars / P);
+  let pitch = nearestPc(c.key.tonic, (low + high) / 2);
+  let dir = 1;
+  let prevRhythm: number[][][] = [];
+  for (let k = 0; k < nPhrases; k++) {
+    const barsHere = Math.min(P, c.bars - k * P);
+    const rhythm = k % 2 === 1 && rng.chance(0.7) && prevRhythm.length === barsHere ? prevRhythm : Array.from({ length: barsHere }, () => rng.pick(cells));
+    prevRhythm = rhythm;
+    const peak = rng.range(0.55, 0.85);
+    for (let b = 0; b < barsHere; b++) {
+      const bar = k * P + b;
+      const last = b === barsHere - 1;
+      const cell = last ? (m === 4 && rng.chance(0.4) ? [[0, 1], [1, 3]] : [[0, m]]) : rhythm[b];
+      for (const [s, d] of cell) {
+        const pos = bar * m + s;
+        const x = (b * m + s) / (barsHere * m);
+        const target = low + (high - low) * (0.2 + (peak - 0.2) * Math.sin(Math.PI * x));
+        const chd = c.chordAt(pos);
+        const strong = Math.abs(s - Math.round(s)) < 1e-6;
+        const pcs = strong ? chd.pcs : c.key.melodyScale(chd);
+        const cand: number[] = [];
+        for (let p = low; p <= high; p++) if (pcs.includes(p % 12)) cand.push(p);
+        if (strong) {
+          // nearest chord tone to a blend of the contour target and the current pitch, within a sixth
+          const aim = (target + pitch * 2) / 3 + rng.range(-2, 2);
+          const near = cand.filter((p) => Math.abs(p - pitch) <= 9);
+          const pool = near.length ? near : cand;
+          pitch = pool.reduce((a, p) => (Math.abs(p - aim) < Math.abs(a - aim) ? p : a), pool[0]);
+          if (last && k === nPhrases - 1) pitch = nearestPc(c.key.tonic, pitch);
+        } else {
+          if (rng.chance(0.2)) dir = -dir;
+          else dir = target > pitch + 1 ? 1 : target < pitch - 1 ? -1 : dir;
+          const idx = cand.indexOf(cand.reduce((a, p) => (Math.abs(p - pitch) < Math.abs(a - pitch) ? p : a), cand[0]));
+          let j = idx + dir;
+          if (cand[idx] !== pitch) j = dir > 0 ? cand.findIndex((p) => p > pitch) : cand.length - 1 - [...cand].reverse().findIndex((p) => p < pitch);
+          if (j < 0 || j >= cand.length) j = Math.max(0, Math.min(cand.length - 1, idx - dir));
+          pitch = cand[j];
+        }
+        const dt = strong && rng.chance(c.leadP) ? -rng.range(0.008, 0.03) : 0;
+        c.put(ch, pitch, pos, d * (last ? 1.05 : rng.range(0.95, 1.15)), vel * (strong ? 1 : 0.88), dt);
+      }
+    }
+  }
+  // pickup: a stepwise run up to the first note's neighbourhood
+  if (c.pickup > 0) {
+    const scale = c.key.scale.map((v) => (c.key.tonic + v) % 12);
+    let p = nearestPc(c.key.tonic, (low + high) / 2);
+    const seq: number[] = [];
+    for (let k = 0; k < c.pickup; k++) {
+      p--;
+      while (!scale.includes(((p % 12) + 12) % 12)) p--;
+      seq.unshift(p);
+    }
+    seq.forEach((q, k) => c.put(ch, q, -c.pickup + k, 0.95, vel * 0.9));
+  }
+  c.put(ch, nearestPc(c.key.tonic, pitch), c.end, m * 1.5, vel * 0.9);
+}
+
+/** The final tonic chord: low bass octave and a chord in the right hand, let ring. */
+function finalChord(c: ClassicalComposer, vel: number): void {
+  const b = bassPitch(c.key.tonic, 31);
+  c.put(0, b, c.end, c.meter * 1.6, vel);
+  c.put(0, b + 12, c.end, c.meter * 1.6, vel * 0.9);
+  for (const p of nearVoicing(c.key.chord(0), 62)) c.put(1, p, c.end, c.meter * 1.6, vel * 0.85);
+}
+
+/** A left-hand bass note (with its octave below, sometimes) on each span start, held. */
+function heldBass(c: ClassicalComposer, vel: number, octave: boolean): void {
+  const span = Math.min(c.chordBeats, c.meter);
+  for (let s0 = 0; s0 < c.end - 1e-9; s0 += span) {
+    const p = bassPitch(c.chordAt(s0).root, 36);
+    c.put(0, p, s0, span + 0.08, vel);
+    if (octave) c.put(0, p - 12, s0, span + 0.08, vel * 0.9);
+  }
+}
+
+const CELLS: Record<string, number[][][]> = {
+  "nocturne-4": [
+    [[0, 2], [2, 1], [3, 1]],
+    [[0, 3], [3, 0.5], [3.5, 0.5]],
+    [[0, 1.5], [1.5, 0.5], [2, 2]],
+    [[0, 1], [1, 1], [2, 1], [3, 1]],
+    [[0, 2], [2, 0.5], [2.5, 0.5], [3, 0.25], [3.25, 0.25], [3.5, 0.25], [3.75, 0.25]],
+    [[0, 1.5], [1.5, 0.5], [2, 1], [3, 0.5], [3.5, 0.5]],
+  ],
+  "nocturne-3": [
+    [[0, 2], [2, 1]],
+    [[0, 1.5], [1.5, 0.5], [2, 1]],
+    [[0, 3]],
+    [[0, 1], [1, 1], [2, 1]],
+    [[0, 2], [2, 0.5], [2.5, 0.5]],
+    [[0, 1], [1, 0.5], [1.5, 0.25], [1.75, 0.25], [2, 1]],
+  ],
+  "waltz-3": [
+    [[0, 2], [2, 1]],
+    [[0, 1], [1, 1], [2, 1]],
+    [[0, 3]],
+    [[0, 0.5], [0.5, 0.5], [1, 0.5], [1.5, 0.5], [2, 1]],
+    [[0, 1.5], [1.5, 0.5], [2, 1]],
+    [[0, 1], [1, 2]],
+  ],
+  "mazurka-3": [
+    [[0, 0.75], [0.75, 0.25], [1, 1], [2, 1]],
+    [[0, 0.75], [0.75, 0.25], [1, 2]],
+    [[0, 1], [1, 0.5], [1.5, 0.5], [2, 1]],
+    [[0, 1 / 3], [1 / 3, 1 / 3], [2 / 3, 1 / 3], [1, 1], [2, 1]],
+    [[0, 2], [2, 1]],
+  ],
+  "sonata-4": [
+    [[0, 1], [1, 0.5], [1.5, 0.5], [2, 1], [3, 1]],
+    [[0, 0.5], [0.5, 0.5], [1, 0.5], [1.5, 0.5], [2, 0.5], [2.5, 0.5], [3, 0.5], [3.5, 0.5]],
+    [[0, 0.25], [0.25, 0.25], [0.5, 0.25], [0.75, 0.25], [1, 0.25], [1.25, 0.25], [1.5, 0.25], [1.75, 0.25], [2, 1], [3, 1]],
+    [[0, 2], [2, 0.5], [2.5, 0.5], [3, 0.5], [3.5, 0.5]],
+    [[0, 1.5], [1.5, 0.5], [2, 2]],
+    [[0, 1], [1, 1], [2, 0.25], [2.25, 0.25], [2.5, 0.25], [2.75, 0.25], [3, 1]],
+  ],
+  "sonata-2": [
+    [[0, 0.5], [0.5, 0.5], [1, 1]],
+    [[0, 0.25], [0.25, 0.25], [0.5, 0.25], [0.75, 0.25], [1, 1]],
+    [[0, 1], [1, 0.5], [1.5, 0.5]],
+    [[0, 1.5], [1.5, 0.5]],
+    [[0, 0.5], [0.5, 0.5], [1, 0.5], [1.5, 0.5]],
+  ],
+  "long-4": [[[0, 4]], [[0, 2], [2, 2]], [[0, 3], [3, 1]], [[0, 1], [1, 1], [2, 2]]],
+  "long-3": [[[0, 3]], [[0, 2], [2, 1]], [[0, 1], [1, 2]]],
+};
+
+/**
+ * The rubato tempo curve of a performance, as (beat, bpm) points every half beat: a centred
+ * mixture of a slow random walk (one value per bar, smoothed), phrase arcs (accelerando into the
+ * middle of each phrase) and a ritardando over the last beats of each phrase, scaled so that its
+ * largest deviation is ±depth; times a final ritardando over the last bars.
+ */
+function rubatoCurve(
+  rng: Rng,
+  tempo: number,
+  c: ClassicalComposer,
+  depth: number,
+): { points: [number, number][]; note: string } {
+  const m = c.meter;
+  const end = c.end;
+  const pb = c.phraseBeats;
+  const walk: number[] = [];
+  let w = rng.gauss() * 0.5;
+  for (let b = 0; b <= c.bars + 2; b++) {
+    w = 0.8 * w + 0.45 * rng.gauss();
+    walk.push(w);
+  }
+  const walkW = rng.range(0.2, 0.6);
+  const arcA = rng.range(0.3, 0.8);
+  const ritR = rng.range(0.5, 1.1);
+  const ritBeats = Math.min(pb / 3, rng.pick([2, 3, 4]));
+  const finalBars = rng.int(2, 4);
+  const finalF = Math.min(0.45, depth * rng.range(0.8, 1.2) + 0.1);
+  const mid = (pos: number): number => {
+    const p = Math.max(0, Math.min(end, pos));
+    const bf = p / m;
+    const b0 = Math.floor(bf);
+    const f = bf - b0;
+    const sm = (1 - Math.cos(Math.PI * f)) / 2;
+    let v = walkW * (walk[b0] * (1 - sm) + walk[b0 + 1] * sm);
+    const k = Math.min(Math.floor(p / pb), Math.ceil(c.bars / c.phraseBars) - 1);
+    const x = (p - k * pb) / pb;
+    v += arcA * Math.sin(Math.PI * Math.min(1, x));
+    const toEnd = (k + 1) * pb - p;
+    if (toEnd < ritBeats && (k + 1) * pb < end - 1e-9) v -= ritR * (1 - toEnd / ritBeats) ** 2;
+    return v;
+  };
+  const from = -c.pickup;
+  const to = end;
+  const xs: number[] = [];
+  for (let p = from; p <= to + 1e-9; p += 0.5) xs.push(p);
+  const raw = xs.map(mid);
+  const mean = raw.reduce((a, b) => a + b, 0) / raw.length;
+  const maxAbs = Math.max(1e-9, ...raw.map((v) => Math.abs(v - mean)));
+  const finalFrom = end - finalBars * m;
+  const points: [number, number][] = xs.map((p, i) => {
+    let f = 1 + (depth * (raw[i] - mean)) / maxAbs;
+    if (p > finalFrom) f *= 1 - finalF * ((p - finalFrom) / (end - finalFrom)) ** 1.6;
+    return [p, tempo * Math.max(0.5, Math.min(1.5, f))];
+  });
+  const note =
+    `rubato curve: slow random walk + ${c.phraseBars}-bar phrase arcs (accelerando into mid-phrase, ritardando over the last ${ritBeats} beats of each phrase), ` +
+    `scaled to +-${(depth * 100).toFixed(0)} % around the base tempo, times a final ritardando over the last ${finalBars} bars to -${(finalF * 100).toFixed(0)} %`;
+  return { points, note };
+}
+
+/** Compose one expressive classical-piano track (etude, nocturne, sonata, waltz-rubato, chorale). */
+function makeClassicalSong(plan: Plan): Song {
+  const rng = new Rng(plan.seed);
+  const style = plan.style;
+  const tempo = plan.tempo;
+  const texture =
+    style === "etude"
+      ? rng.pick(["rh-arp16", "lh-arp16", "triplets", "alberti16", "broken-chords"])
+      : style === "nocturne"
+        ? rng.pick(["lh-arp8", "lh-arp8", "lh-triplets"])
+        : style === "sonata"
+          ? rng.pick(["alberti", "alberti", "drum-bass", "broken-octaves"])
+          : style === "waltz-rubato"
+            ? rng.chance(0.4)
+              ? "mazurka"
+              : "waltz"
+            : "satb";
+  let meter = 4;
+  if (style === "waltz-rubato") meter = 3;
+  else if (style === "chorale") meter = rng.chance(0.2) ? 3 : 4;
+  else if (style === "nocturne") meter = texture === "lh-arp8" && rng.chance(0.35) ? 3 : 4;
+  else if (style === "sonata") meter = rng.chance(0.25) ? 2 : 4;
+  else if (style === "etude") meter = texture !== "broken-chords" && texture !== "alberti16" && rng.chance(0.15) ? 3 : 4;
+  const key = new Key(rng.int(0, 11), rng.chance(0.5));
+  let phraseBars = meter === 2 ? 8 : rng.chance(0.5) ? 4 : 8;
+  const barSec = (meter * 60) / tempo;
+  const target = rng.range(40, 62);
+  const barsFor = (P: number) => {
+    let b = Math.max(8, Math.round(target / barSec / P) * P);
+    while (b * barSec > 66 && b - P >= 8) b -= P;
+    return b;
+  };
+  let bars = barsFor(phraseBars);
+  if (bars / phraseBars < 2 && phraseBars === 8) {
+    phraseBars = 4;
+    bars = barsFor(4);
+  }
+  const pickup = rng.chance(0.3) ? rng.int(1, Math.max(1, meter - 1)) : 0;
+  const startSilence = rng.chance(0.2) ? 0 : Math.round(rng.range(0.05, 2) * 1000) / 1000;
+  const c = new ClassicalComposer(rng, key, meter, bars, pickup);
+  c.introBars = 0;
+  c.phraseBars = phraseBars;
+  c.leadP = rng.range(0.15, 0.5);
+  c.cresc = rng.range(0.1, 0.3);
+  // harmonic rhythm
+  const r = rng.next();
+  if (style === "chorale") c.chordBeats = meter === 3 || r < 0.6 ? 1 : 2;
+  else if (style === "waltz-rubato") c.chordBeats = r < 0.8 ? 3 : 6;
+  else if (style === "sonata") c.chordBeats = meter === 2 ? (r < 0.7 ? 2 : 4) : r < 0.5 ? 4 : 2;
+  else if (texture === "broken-chords") c.chordBeats = 4;
+  else c.chordBeats = meter === 4 && r < 0.3 ? 2 : meter;
+  c.planChords(style === "chorale");
+  const prog = rng.chance(0.08) ? (style === "nocturne" || style === "waltz-rubato" ? 8 : 6) : rng.pick([0, 0, 0, 1, 1, 2]);
+  for (const ch of [0, 1, 2]) c.program(ch, prog);
+  const acc = rng.range(48, 60);
+  const mel = rng.range(72, 90);
+  const cellKey = (name: string) => CELLS[`${name}-${meter}`] ?? CELLS[`long-${meter}`] ?? CELLS["long-4"];
+  const facts: string[] = [];
+  switch (texture) {
+    case "rh-arp16": {
+      const start = rng.int(55, 62);
+      figuration(c, 1, 0.25, (chd, k, n) => chordRun(chd, start, Math.floor(n / 2) + 1)[sweep(k, n)], acc + 8);
+      heldBass(c, acc + 10, true);
+      facts.push("etude: continuous right-hand 16th-note arpeggios sweeping up and down over the chord, left-hand bass octaves held with the pedal");
+      break;
+    }
+    case "lh-arp16": {
+      const start = rng.int(36, 43);
+      figuration(c, 0, 0.25, (chd, k, n) => chordRun(chd, bassPitch(chd.root, start), Math.floor(n / 2) + 1, true)[sweep(k, n)], acc + 6);
+      classicalMelody(c, 2, 67, 86, cellKey("nocturne"), mel);
+      facts.push("etude: continuous left-hand 16th-note arpeggios (pedalled), right-hand melody");
+      break;
+    }
+    case "triplets": {
+      const start = rng.int(36, 43);
+      figuration(c, 0, 1 / 3, (chd, k, n) => chordRun(chd, bassPitch(chd.root, start), 6, true)[[0, 1, 2, 3, 2, 1][k % 6] + (k % 6 === 0 && k > 0 ? 1 : 0)], acc + 4);
+      classicalMelody(c, 2, 65, 84, cellKey("long"), mel);
+      facts.push("prelude: continuous 8th-note triplet broken chords in the left hand (pedalled), singing right-hand melody in long notes");
+      break;
+    }
+    case "alberti16": {
+      figuration(c, 1, 0.25, (chd, k) => { const v = nearVoicing(chd, 55); return [v[0], v[2], v[1], v[2]][k % 4]; }, acc, { pedal: false, hold: 0.3 });
+      heldBass(c, acc + 8, false);
+      classicalMelody(c, 2, 67, 86, cellKey("long"), mel);
+      facts.push("etude: Alberti bass in 16ths (low-high-middle-high), held bass notes, right-hand melody");
+      break;
+    }
+    case "broken-chords": {
+      // Bach C-major-prelude figure: per half bar, bass + tenor held, then a 3-note figure twice
+      for (let s0 = 0; s0 < c.end - 1e-9; s0 += 2) {
+        const chd = c.chordAt(s0);
+        const b = bassPitch(chd.root, 36);
+        const up = chordRun(chd, b + 7, 5);
+        c.put(0, b, s0, 2.05, acc + 10);
+        c.put(0, up[0], s0 + 0.25, 1.8, acc);
+        const fig = [up[1], up[2], up[3]];
+        for (let k = 0; k < 6; k++) c.put(1, fig[k % 3], s0 + 0.5 + k * 0.25, 2 - (0.5 + k * 0.25) + 0.05, acc * (k % 3 === 0 ? 1.05 : 0.95));
+      }
+      facts.push("prelude: broken chords in continuous 16ths (bass, tenor, then a three-note figure twice per half bar), all held with the pedal");
+      break;
+    }
+    case "lh-arp8":
+    case "lh-triplets": {
+      const trip = texture === "lh-triplets";
+      const start = rng.int(33, 41);
+      const pattern = trip ? [0, 1, 2, 3, 2, 1] : meter === 3 ? [0, 1, 2, 3, 2, 1] : [0, 1, 2, 3, 4, 3, 2, 1];
+      figuration(c, 0, trip ? 1 / 3 : 0.5, (chd, k) => chordRun(chd, bassPitch(chd.root, start), 5, true)[pattern[k % pattern.length]], acc, { accentFirst: 1.2 });
+      classicalMelody(c, 2, 65, 86, cellKey("nocturne"), mel - 4);
+      facts.push(`nocturne: wide left-hand ${trip ? "8th-note triplet" : "8th-note"} arpeggios held with the pedal, singing right-hand melody with ornamental runs`);
+      break;
+    }
+    case "alberti":
+    case "drum-bass":
+    case "broken-octaves": {
+      const unit = meter === 2 && tempo <= 140 && texture === "alberti" ? 0.25 : 0.5;
+      if (texture === "alberti")
+        figuration(c, 1, unit, (chd, k) => { const v = nearVoicing(chd, 52); return [v[0], v[2], v[1], v[2]][k % 4]; }, acc, { pedal: false, hold: unit * 1.2 });
+      else if (texture === "drum-bass")
+        figuration(c, 1, 0.5, (chd) => nearVoicing(chd, 52)[0], acc, { pedal: false, hold: 0.45 });
+      else figuration(c, 0, 0.5, (chd, k) => bassPitch(chd.root, 36) + (k % 2 === 1 ? 12 : 0), acc, { pedal: false, hold: 0.45 });
+      if (texture === "drum-bass")
+        for (let s0 = 0; s0 < c.end - 1e-9; s0 += 0.5) {
+          const v = nearVoicing(c.chordAt(s0), 52);
+          c.put(1, v[1], s0, 0.45, acc * 0.9);
+          c.put(1, v[2], s0, 0.45, acc * 0.9);
+        }
+      if (texture !== "broken-octaves") heldBass(c, acc + 6, false);
+      classicalMelody(c, 2, 67, 88, cellKey("sonata"), mel);
+      facts.push(`sonata allegro: ${texture === "alberti" ? `Alberti bass in ${unit === 0.25 ? "16ths" : "8ths"}` : texture === "drum-bass" ? "repeated 8th-note chords (drum bass)" : "broken octaves in 8ths"}, right-hand melody with scale runs`);
+      break;
+    }
+    case "waltz":
+    case "mazurka": {
+      const maz = texture === "mazurka";
+      if (maz) {
+        c.accentBeat = rng.pick([1, 2]);
+        c.accent = 1.18;
+      }
+      const pedal = rng.chance(0.5);
+      for (let bar = 0; bar < c.bars; bar++) {
+        const b0 = bar * 3;
+        const chd = c.chordAt(b0);
+        const bp = bassPitch(chd.root, 33);
+        c.put(0, bp, b0, pedal ? 3.05 : 1.1, acc + 14);
+        if (maz) c.put(0, bp + 7, b0, pedal ? 3.05 : 1.1, acc + 4);
+        const v = nearVoicing(c.chordAt(b0 + 1), 57);
+        for (const s of [1, 2]) for (const p of v) c.put(1, p, b0 + s, pedal ? 3 - s + 0.05 : 0.8, acc);
+      }
+      classicalMelody(c, 2, 67, 88, cellKey(maz ? "mazurka" : "waltz"), mel);
+      facts.push(maz ? `mazurka: 3/4, dotted figures, accent on beat ${c.accentBeat + 1}, bass + fifth on 1, chords on 2 and 3` : "waltz: 3/4, bass on 1, chords on 2 and 3, right-hand melody", pedal ? "pedalled" : "unpedalled chords");
+      break;
+    }
+    case "satb": {
+      // four-voice chorale: soprano melody (channel 2), alto and tenor (1), bass (0); common tones tied
+      const prev = { s: nearestPc(key.tonic, 71), a: 64, t: 57, b: 45 };
+      let last: Record<string, Note | null> = { s: null, a: null, t: null, b: null };
+      let prevChord: Chord | null = null;
+      const cb = c.chordBeats;
+      for (let s0 = 0; s0 < c.end - 1e-9; s0 += cb) {
+        const chd = c.chordAt(s0);
+        const bar = Math.floor(s0 / meter);
+        const inPhrase = bar % c.phraseBars;
+        const x = (inPhrase * meter + (s0 % meter)) / (c.phraseBars * meter);
+        const tones = (lo: number, hi: number) => {
+          const out: number[] = [];
+          for (let p = lo; p <= hi; p++) if (chd.pcs.includes(p % 12)) out.push(p);
+          return out;
+        };
+        const nearest = (xs: number[], to: number) => xs.reduce((a, p) => (Math.abs(p - to) < Math.abs(a - to) ? p : a), xs[0]);
+        const inv = rng.chance(0.2) && s0 % meter !== 0 ? 1 : 0;
+        const bass = nearest(tones(40, 55).filter((p) => p % 12 === chd.pcs[inv]), prev.b);
+        const sop = nearest(tones(64, 79), (prev.s * 2 + 64 + 12 * Math.sin(Math.PI * x)) / 3 + rng.range(-1.5, 1.5));
+        const need = chd.pcs.filter((pc) => pc !== sop % 12 && pc !== bass % 12);
+        const altoPool = tones(Math.max(55, sop - 9), sop - 1);
+        const alto = nearest(altoPool.filter((p) => need.length === 0 || need.includes(p % 12)).concat(need.length ? [] : altoPool), prev.a) ?? sop - 5;
+        const need2 = chd.pcs.filter((pc) => pc !== sop % 12 && pc !== bass % 12 && pc !== alto % 12);
+        const tenPool = tones(Math.max(bass + 3, alto - 9), alto - 1);
+        const tenor = nearest(tenPool.filter((p) => need2.length === 0 || need2.includes(p % 12)).concat(need2.length ? [] : tenPool), prev.t) ?? alto - 4;
+        const voices: [string, number, number][] = [
+          ["s", 2, sop],
+          ["a", 1, alto],
+          ["t", 1, tenor],
+          ["b", 0, bass],
+        ];
+        const same = prevChord !== null && prevChord.degree === chd.degree;
+        for (const [name, ch, p] of voices) {
+          const l = last[name];
+          if (l && l.pitch === p && (same || rng.chance(0.5))) {
+            l.dur = s0 + cb - l.pos + 0.06; // tie the common tone
+            continue;
+          }
+          const dt = name === "s" && rng.chance(c.leadP) ? -rng.range(0.008, 0.025) : 0;
+          c.put(ch, p, s0, cb + 0.06, name === "s" ? mel * 0.85 : acc + 6, dt);
+          last[name] = c.notes[c.notes.length - 1];
+        }
+        Object.assign(prev, { s: sop, a: alto, t: tenor, b: bass });
+        prevChord = chd;
+      }
+      if (pickup > 0) for (let k = 0; k < pickup; k++) for (const p of nearVoicing(key.chord(4), 60)) c.put(1, p, -pickup + k, 1.02, acc);
+      last = { s: null, a: null, t: null, b: null };
+      facts.push(`chorale: four-voice block chords, legato, chords change every ${c.chordBeats === 1 ? "beat" : "2 beats"}, common tones tied, the cadence chord held through the last bar of each phrase`);
+      break;
+    }
+  }
+  finalChord(c, acc + 10);
+  const depth = style === "waltz-rubato" || style === "nocturne" ? rng.range(0.18, 0.4) : style === "chorale" ? rng.range(0.12, 0.35) : rng.range(0.1, 0.3);
+  const curve = rubatoCurve(rng, tempo, c, depth);
+  facts.push(
+    `GM program ${prog} (${prog === 6 ? "harpsichord" : prog === 8 ? "celesta" : "piano"})`,
+    `${phraseBars}-bar phrases (half cadence, then authentic cadence), dynamics: crescendo to mid-phrase and diminuendo, soft downbeat accents`,
+    `melody played ${(c.leadP * 100).toFixed(0)} % of its beat notes 8-30 ms ahead of the bass`,
+    "long (pedal-like) overlapping note durations",
+  );
+  c.facts.push(...facts);
+  return {
+    style,
+    meter,
+    compound: false,
+    tempo,
+    tempoPoints: curve.points,
+    tempoNote: curve.note,
+    key,
+    bars,
+    pickup,
+    startSilence,
+    jitterMs: rng.int(10, 20),
+    hasDrums: false,
+    chordBeats: c.chordBeats,
+    programs: c.programs,
+    notes: c.notes,
+    facts: c.facts,
+    classical: true,
+  };
+}
+
 /** Compose one track. */
 function makeSong(plan: Plan): Song {
+  if (isClassical(plan.style)) return makeClassicalSong(plan);
   const rng = new Rng(plan.seed);
   const shape = styleShape(plan.style, rng);
   const key = new Key(rng.int(0, 11), rng.chance(0.5));
@@ -1161,6 +1769,9 @@ interface Rendered {
   variable: boolean;
   /** Where the audio is cut (with a fade): one bar after the final downbeat plus 2.5 s. */
   endS: number;
+  /** Slowest and fastest local tempo (60 / inter-beat interval). */
+  minBpm: number;
+  maxBpm: number;
 }
 
 function renderSong(song: Song, rng: Rng): Rendered {
@@ -1175,6 +1786,8 @@ function renderSong(song: Song, rng: Rng): Rendered {
   }
   const ibis = beats.slice(1).map((t, i) => t - beats[i]).sort((a, b) => a - b);
   const medianBpm = 60 / ibis[Math.floor(ibis.length / 2)];
+  const minBpm = 60 / ibis[ibis.length - 1];
+  const maxBpm = 60 / ibis[0];
   const variable = song.tempoPoints.some(([, bpm]) => Math.abs(bpm - song.tempo) > 1e-9);
 
   const events: MidiEvent[] = [];
@@ -1193,7 +1806,7 @@ function renderSong(song: Song, rng: Rng): Rendered {
   // per (channel, pitch): no note-off may cut a later note-on
   const spans: { ch: number; pitch: number; on: number; off: number; vel: number }[] = [];
   for (const n of song.notes) {
-    const on = map.timeOf(n.pos) + jitter();
+    const on = map.timeOf(n.pos) + (n.dt ?? 0) + jitter();
     const off = n.ch === DRUM_CH ? on + 0.08 : map.timeOf(n.pos + n.dur) + jitter() * 0.5;
     spans.push({ ch: n.ch, pitch: n.pitch, on, off: Math.max(off, on + 0.03), vel: n.vel });
   }
@@ -1209,7 +1822,7 @@ function renderSong(song: Song, rng: Rng): Rendered {
   const lastOff = Math.max(...events.map((e) => e.tick));
   const midi = writeMidi(events, lastOff + 2 * 2000);
   const endS = map.timeOf(end + song.meter) + 2.5;
-  return { midi, beats, downbeats, medianBpm, variable, endS };
+  return { midi, beats, downbeats, medianBpm, variable, endS, minBpm, maxBpm };
 }
 
 function run(cmd: string, args: string[]): Promise<string> {
@@ -1267,13 +1880,19 @@ async function renderTrack(plan: Plan, outDir: string): Promise<string> {
       `synthetic ${song.style} (trackprobe scripts/gen-corpus.ts, seed-derived)`,
       ...song.facts,
       song.compound ? "" : "notated quarter-note tempo",
-      r.variable ? `TEMPO VARIES: ${song.tempoNote}; tempo_bpm is the median beat tempo (start ${song.tempo} BPM); beats follow the tempo map` : "",
+      r.variable && song.classical
+        ? `TEMPO VARIES (expressive rubato): ${song.tempoNote}; base tempo ${song.tempo} BPM, local beat tempo ${r.minBpm.toFixed(1)}-${r.maxBpm.toFixed(1)} BPM (60 / inter-beat interval); tempo_bpm is the median beat tempo; beats follow the tempo curve`
+        : r.variable
+          ? `TEMPO VARIES: ${song.tempoNote}; tempo_bpm is the median beat tempo (start ${song.tempo} BPM); beats follow the tempo map`
+          : "",
       song.pickup > 0 ? `pickup (anacrusis) of ${song.pickup} beat${song.pickup > 1 ? "s" : ""} before bar 1: beats start before the first downbeat` : "no pickup",
       `music starts at ${r.beats[0].toFixed(3)} s`,
       swing ? "swing: beats on the unswung grid" : "",
       `key ${song.key.name}${song.key.minor ? " (natural minor, major V)" : ""}; chords change every ${song.chordBeats} beats (bar = ${song.meter})`,
       FORMAT_NOTE[plan.format],
-      `Beat grid from the MIDI tempo map before humanization (onset jitter gaussian, clipped to +-${song.jitterMs} ms; velocities +-10%); fluidsynth onset latency ~5 ms`,
+      song.classical
+        ? `Beat grid from the tempo curve before humanization (onset jitter gaussian, clipped to +-${song.jitterMs} ms; melody-lead offsets not in the grid; velocities +-7% on top of the phrase dynamics); fluidsynth onset latency ~5 ms`
+        : `Beat grid from the MIDI tempo map before humanization (onset jitter gaussian, clipped to +-${song.jitterMs} ms; velocities +-10%); fluidsynth onset latency ~5 ms`,
       `${song.bars} bars + final downbeat; meter ${song.compound ? (song.meter === 2 ? "6/8" : "12/8") : `${song.meter}/4`}${song.hasDrums ? "" : ", no drums"}`,
       `GM programs ${[...song.programs].map(([ch, p]) => (ch === DRUM_CH ? `drum kit ${p}` : `${p}`)).join(", ")}`,
       `rendered peak ${peakTarget} dBFS (before the 1.5 s fade at the end)`,
