@@ -106,6 +106,13 @@ describe("meter and downbeats", () => {
     assert.ok(f >= 0.9, `downbeat F ${f.toFixed(3)}`);
   });
 
+  it("4/4 with one 2-beat bar mid-song: the downbeats follow the shifted bars", async () => {
+    const p = drumPattern({ bpm: 120, seconds: 40, shortBar: 9 });
+    const r = await run(p.audio);
+    const f = downbeatFMeasure(p.downbeats, r.downbeats);
+    assert.ok(f >= 0.9, `downbeat F ${f.toFixed(3)}`);
+  });
+
   it("3/4: meter 3 and its downbeats", async () => {
     const p = drumPattern({ bpm: 150, seconds: 24, beatsPerBar: 3 });
     const r = await run(p.audio);

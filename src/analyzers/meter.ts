@@ -9,8 +9,10 @@
  *    before it (chords and bass notes change on the downbeat more than anywhere else);
  *  - meter M ∈ {3, 4} (2 for compound time): the lag, in beats, at which the beat-synchronous
  *    pattern repeats best (beat-level self-similarity; 6 and 8 count towards 3 and 4);
- *  - downbeat phase p ∈ [0, M): the bar position where low onsets and harmonic changes are
- *    strongest, scored over the whole track with a mild preference for the first beat.
+ *  - downbeats: the bar position of every beat by Viterbi over a cyclic chain of positions that
+ *    earns each downbeat its accent (low onsets, harmonic change) and charges BAR_SWITCH_COST for
+ *    a jump — the bar-pointer idea (Whiteley, Cemgil & Godsill 2006; Krebs, Böck & Widmer 2013)
+ *    on the beat level, so that the phase follows bars that shift mid-song.
  *
  * 6/8 and 12/8 are reported with the dotted-quarter beat: beatsPerBar 2 (6/8) — see rhythm.ts.
  */
@@ -85,6 +87,14 @@ export function beatFeatures(onset: OnsetStream, beats: number[], bar?: BarFeatu
   return { low, mid, high, change };
 }
 
+/**
+ * What moving the bar phase costs, in accent units (z-scores): the cost of 0, 10, 15, … 30 with
+ * the best mean downbeat F over the development parts (corpus-dev, POP909 A, generated A, each
+ * weighted equally; docs/accuracy.md). 0 would let every strong off-beat start a bar; ∞ is one
+ * phase for the whole track.
+ */
+export const BAR_SWITCH_COST = 15;
+
 export function estimateMeter(onset: OnsetStream, beats: number[], compound: boolean, bar?: BarFeatures): MeterEstimate | null {
   const n = beats.length;
   if (n < 8) return null;
@@ -115,12 +125,11 @@ export function estimateMeter(onset: OnsetStream, beats: number[], compound: boo
     M = score3 > score4 ? 3 : 4;
     conf = Math.min(1, Math.abs(score3 - score4) * 2);
   }
-  // downbeat phase: low onset + harmonic change at the bar start
+  // downbeat accent: low onset + harmonic change at the bar start
   const accent = new Float64Array(n);
   for (let i = 0; i < n; i++) accent[i] = 0.5 * zl[i] + (hasChange ? zc[i] : 0) + 0.25 * zm[i];
   const barLen = compound ? 2 : M;
-  let bestP = 0;
-  let bestS = Number.NEGATIVE_INFINITY;
+  // the mean accent of each fixed phase: how clear the bar is over the whole track (confidence)
   const phaseScores: number[] = [];
   for (let p = 0; p < barLen; p++) {
     let s = 0;
@@ -129,19 +138,53 @@ export function estimateMeter(onset: OnsetStream, beats: number[], compound: boo
       s += accent[i];
       c++;
     }
-    s /= c || 1;
-    phaseScores.push(s);
-    if (s > bestS) {
-      bestS = s;
-      bestP = p;
-    }
+    phaseScores.push(s / (c || 1));
   }
   const sortedS = [...phaseScores].sort((a, b) => b - a);
   const phaseConf = Math.min(1, Math.max(0, (sortedS[0] - (sortedS[1] ?? 0)) / 1.5));
   const downbeats: number[] = [];
-  for (let i = bestP; i < n; i += barLen) downbeats.push(beats[i]);
+  // the bar phase may move where the accents say so for long enough (a 2-beat bar, a beat the
+  // tracker dropped)
+  const position = barPositions(accent, barLen, BAR_SWITCH_COST);
+  for (let i = 0; i < n; i++) if (position[i] === 0) downbeats.push(beats[i]);
   return {
     meter: { beatsPerBar: M, confidence: Math.round(Math.sqrt(conf * phaseConf) * 1000) / 1000 },
     downbeats,
   };
+}
+
+/**
+ * Bar position of every beat (0 = downbeat): Viterbi over a cyclic chain of bar positions, the
+ * position advancing by one per beat or jumping elsewhere at `switchCost` (in accent units);
+ * a downbeat earns its accent.
+ */
+export function barPositions(accent: ArrayLike<number>, barLen: number, switchCost: number): Int8Array {
+  const n = accent.length;
+  const out = new Int8Array(n);
+  if (n === 0) return out;
+  let d = Array.from({ length: barLen }, (_, s) => (s === 0 ? accent[0] : 0));
+  const back = new Int8Array(n * barLen);
+  for (let i = 1; i < n; i++) {
+    const next = new Array<number>(barLen);
+    for (let s = 0; s < barLen; s++) {
+      let best = Number.NEGATIVE_INFINITY;
+      let arg = 0;
+      for (let r = 0; r < barLen; r++) {
+        const v = d[r] - ((r + 1) % barLen === s ? 0 : switchCost);
+        if (v > best) {
+          best = v;
+          arg = r;
+        }
+      }
+      next[s] = best + (s === 0 ? accent[i] : 0);
+      back[i * barLen + s] = arg;
+    }
+    d = next;
+  }
+  let s = d.indexOf(Math.max(...d));
+  for (let i = n - 1; i >= 0; i--) {
+    out[i] = s;
+    s = back[i * barLen + s];
+  }
+  return out;
 }

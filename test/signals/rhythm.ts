@@ -17,6 +17,8 @@ export interface PatternOptions {
   swing?: number;
   /** Seconds of beatless pad before the drums start. */
   introSeconds?: number;
+  /** Index of one bar that has only 2 beats (a 2/4 bar: the bar phase shifts after it). */
+  shortBar?: number;
   seed?: number;
 }
 
@@ -101,16 +103,17 @@ export function drumPattern(o: PatternOptions): Pattern {
   const beats = beatTimes(bpm, endBpm, introSeconds, seconds);
   const downbeats: number[] = [];
   const bassLine = [55, 73.42, 65.41, 49]; // A1 D2 C2 G1: one note per bar
+  let pos = 0;
+  let bar = 0;
   for (let i = 0; i < beats.length; i++) {
     const t = beats[i];
     const next = beats[i + 1] ?? t + 60 / endBpm;
-    const pos = i % beatsPerBar;
+    const barLength = bar === o.shortBar ? 2 : beatsPerBar;
     const vel = 0.9 + 0.1 * rand();
     if (pos === 0) {
       downbeats.push(t);
       addKick(audio, t, 0.8 * vel);
-      const bar = Math.floor(i / beatsPerBar);
-      const barEnd = beats[i + beatsPerBar] ?? t + (beatsPerBar * 60) / endBpm;
+      const barEnd = beats[i + barLength] ?? t + (barLength * 60) / endBpm;
       addTone(audio, t, barEnd, bassLine[bar % bassLine.length], 0.25);
     } else if (beatsPerBar === 4 && pos === 2) {
       addKick(audio, t, 0.7 * vel);
@@ -119,6 +122,10 @@ export function drumPattern(o: PatternOptions): Pattern {
     }
     addNoise(audio, t, 0.12, 60, true, rand);
     if (hats === 2) addNoise(audio, t + swing * (next - t), 0.08, 60, true, rand);
+    if (++pos === barLength) {
+      pos = 0;
+      bar++;
+    }
   }
   return { audio, beats, downbeats };
 }
