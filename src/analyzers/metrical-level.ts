@@ -87,7 +87,7 @@ export function levelFeatures(onset: OnsetStream, fastBeats: number[], barPitch:
 }
 
 /** Fitted weights: [bias, ...LEVEL_FEATURES, slowOctave²] (scripts/lab.ts fit-level). */
-export const LEVEL_WEIGHTS = [-0.435, -0.079, 0.869, 1.807, 1.706, -0.351, -0.965, -0.587, -0.44, -0.696, -2.093, 0.255, -1.937] as const;
+export const LEVEL_WEIGHTS = [-0.71, -0.383, 0.925, 1.526, 1.808, -0.625, 0.591, -0.65, -0.577, -0.684, -2.801, 0.395, -2.017] as const;
 /**
  * The slow reading is taken above this probability: the threshold (of 0.50, 0.55, … 0.90) with
  * the best mean tempo Acc1 over the development parts, each part weighted equally (fit-level).
