@@ -5,6 +5,7 @@
  *   onset stream ─► beat novelty / activation (rhythm-signal.ts)
  *        ├─► tempo salience + prior (tempo.ts) ─► candidate tempi, pulse / no pulse
  *        ├─► metrical-level choice between the candidate and its ×2 / ×3 / ×½ / ×⅓ relatives
+ *        │   (×½ by a logistic model over the fast grid's off-beats: metrical-level.ts)
  *        └─► beat-state-space HMM (beat-tracker.ts) restricted to [T/1.4, 1.4·T], so the tempo
  *            may drift (ritardando, live playing, ramps) but not jump to another metrical level
  *               ─► beats, BPM refined from the beat times, tempo curve (one point per 4 beats)
@@ -196,7 +197,7 @@ export function intoRange(ts: TempoSalience, bpm: number, range: BpmRange): numb
   return best > 0 ? best : Math.sqrt(range.min * range.max);
 }
 
-export function track(novelty: Novelty, bpm: number, range?: BpmRange) {
+function track(novelty: Novelty, bpm: number, range?: BpmRange) {
   return trackBeats(novelty.activation, {
     framesPerSecond: novelty.framesPerSecond,
     minBpm: Math.max(MIN_BPM * 0.8, bpm / TEMPO_FREEDOM, range ? range.min / RANGE_SLACK : 0),
