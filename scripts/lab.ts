@@ -14,16 +14,13 @@ import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { Command } from "commander";
-import { openDecoded } from "../src/audio/decode.js";
-import { openSource } from "../src/audio/source.js";
 import { plan } from "../src/analyzers/registry.js";
 import { loadCorpus } from "../src/eval/corpus.js";
 import { type EvalFeature, EVAL_FEATURES, evaluateRows, reportOf } from "../src/eval/evaluate.js";
 import { HOLDOUT_COLUMNS, holdoutRow } from "../src/eval/holdout.js";
 import { assignParts, type SplitChoice } from "../src/eval/parts.js";
-import { FrontEnd, type StreamDef } from "../src/features/frontend.js";
-import { runAnalyzers } from "../src/pipeline/analyze.js";
-import { STREAMS, type Streams } from "../src/features/streams.js";
+import { decodeStreams, runAnalyzers } from "../src/pipeline/analyze.js";
+import type { Streams } from "../src/features/streams.js";
 import { analyzeRhythm } from "../src/analyzers/rhythm.js";
 import { LEVEL_FEATURES, levelFeatures } from "../src/analyzers/metrical-level.js";
 import { tempoSalience } from "../src/analyzers/tempo.js";
@@ -35,21 +32,8 @@ const FEATURES: FeatureName[] = ["tempo", "beats", "downbeats", "meter", "key"];
 const streamFile = (dir: string, audioPath: string) => join(dir, `${basename(audioPath)}.streams`);
 
 async function computeStreams(audioPath: string): Promise<{ streams: Partial<Streams>; duration: number }> {
-  const { streams } = plan(FEATURES);
-  const source = await openSource(audioPath);
-  let fe: FrontEnd | null = null;
-  try {
-    const decoded = await openDecoded(source, []);
-    const defs = Object.fromEntries(streams.map((s) => [s, STREAMS[s] as StreamDef<unknown>]));
-    for await (const block of decoded.blocks) {
-      fe ??= await FrontEnd.create(defs, block.sampleRate, block.channels.length);
-      fe.push(block);
-    }
-  } finally {
-    await source.reader.close();
-  }
-  const f = fe as FrontEnd;
-  return { streams: f.finish() as Partial<Streams>, duration: f.samples / f.info.sampleRate };
+  const d = await decodeStreams(audioPath, plan(FEATURES).streams);
+  return { streams: d.streams, duration: d.samples / d.sampleRate };
 }
 
 /** Runs the registry's analysers for FEATURES on saved streams, as analyze() does. */

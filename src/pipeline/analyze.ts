@@ -6,7 +6,7 @@ import { openDecoded } from "../audio/decode.js";
 import { type AudioInput, type ByteTap, openSource } from "../audio/source.js";
 import { type Analyzer, AVAILABLE_FEATURES, plan, unrequestedFields } from "../analyzers/registry.js";
 import { FrontEnd, type StreamDef } from "../features/frontend.js";
-import { STREAMS, type Streams } from "../features/streams.js";
+import { type StreamName, STREAMS, type Streams } from "../features/streams.js";
 import { checkBpmRange } from "../analyzers/tempo.js";
 import { type Analysis, type AnalyzerOptions, type BpmRange, type FeatureName, TrackprobeError, VERSION } from "../result.js";
 
@@ -54,13 +54,61 @@ export async function analyze(input: AudioInput, options: AnalyzeOptions = {}): 
   const { analyzers, streams } = plan(features);
   const t0 = performance.now();
   const warnings: string[] = [];
+  const decoded = await decodeStreams(input, streams, options, warnings);
+  const t1 = performance.now();
+  const result: Analysis = {
+    file: decoded.name,
+    format: decoded.format,
+    duration: round(decoded.samples / decoded.sampleRate, 3),
+    sampleRate: decoded.sampleRate,
+    channels: decoded.channels,
+    warnings,
+    timings: { decode: 0, features: 0, analyzers: 0 },
+    version: VERSION,
+  };
+  runAnalyzers(analyzers, decoded.streams, result, steer ?? undefined);
+  if (steer) result.options = steer;
+  const t2 = performance.now();
+  for (const f of unrequestedFields(analyzers, features)) delete result[f];
+  result.timings = {
+    decode: round((t1 - t0) / 1000 - decoded.featureSeconds, 4),
+    features: round(decoded.featureSeconds, 4),
+    analyzers: round((t2 - t1) / 1000, 4),
+  };
+  return reorder(result);
+}
+
+/** An input decoded once and turned into feature streams. */
+export interface DecodedStreams {
+  /** The input's name (AnalyzeOptions.name, the path, or "<buffer>"/"<stream>"). */
+  name: string;
+  format: string;
+  streams: Partial<Streams>;
+  /** Samples per channel, and the file's own rate and channel count. */
+  samples: number;
+  sampleRate: number;
+  channels: number;
+  /** Seconds the front end spent on the feature streams (the rest is decoding). */
+  featureSeconds: number;
+}
+
+/**
+ * Decodes `input` once and runs the front end for the named streams: yields to the event loop,
+ * honours the abort signal and reports progress as analyze() documents.
+ */
+export async function decodeStreams(
+  input: AudioInput,
+  names: readonly StreamName[],
+  options: Pick<AnalyzeOptions, "name" | "signal" | "tap" | "onProgress"> = {},
+  warnings: string[] = [],
+): Promise<DecodedStreams> {
   const source = await openSource(input, options.name, { signal: options.signal, tap: options.tap });
   let frontEnd: FrontEnd | null = null;
   let format: string;
   try {
     const decoded = await openDecoded(source, warnings);
     format = decoded.format;
-    const defs = Object.fromEntries(streams.map((s) => [s, STREAMS[s] as StreamDef<unknown>]));
+    const defs = Object.fromEntries(names.map((s) => [s, STREAMS[s] as StreamDef<unknown>]));
     let reportedMs = performance.now();
     let lastTurn = performance.now();
     for await (const block of decoded.blocks) {
@@ -83,28 +131,8 @@ export async function analyze(input: AudioInput, options: AnalyzeOptions = {}): 
     await source.reader.close();
   }
   const fe = frontEnd as FrontEnd; // decoding throws when there are no samples
-  const outputs = fe.finish() as Partial<Streams>;
-  const t1 = performance.now();
-  const result: Analysis = {
-    file: source.name,
-    format,
-    duration: round(fe.samples / fe.info.sampleRate, 3),
-    sampleRate: fe.info.sampleRate,
-    channels: fe.info.channels,
-    warnings,
-    timings: { decode: 0, features: 0, analyzers: 0 },
-    version: VERSION,
-  };
-  runAnalyzers(analyzers, outputs, result, steer ?? undefined);
-  if (steer) result.options = steer;
-  const t2 = performance.now();
-  for (const f of unrequestedFields(analyzers, features)) delete result[f];
-  result.timings = {
-    decode: round((t1 - t0) / 1000 - fe.seconds, 4),
-    features: round(fe.seconds, 4),
-    analyzers: round((t2 - t1) / 1000, 4),
-  };
-  return reorder(result);
+  const streams = fe.finish() as Partial<Streams>;
+  return { name: source.name, format, streams, samples: fe.samples, sampleRate: fe.info.sampleRate, channels: fe.info.channels, featureSeconds: fe.seconds };
 }
 
 /** Runs analysers in order on finished streams, filling `result` (and its warnings). */
