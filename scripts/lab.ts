@@ -134,7 +134,11 @@ program
     for await (const { part, entry, streams } of tracksOf(dirs, o.streams, "A")) {
       if (!entry.tempoBpm) continue;
       const r = analyzeRhythm(streams.onset, streams.barPitch, { halving: false });
-      if (!r.tempo || !r.beats) continue;
+      if (!r.tempo || !r.beats) {
+        // no tempo: scored 0 by eval, so counted here too
+        samples.push({ part, truth: entry.tempoBpm, C: 0, row: null, label: null });
+        continue;
+      }
       const C = r.tempo.bpm;
       const x = levelFeatures(streams.onset, r.beats, streams.barPitch, tempoSalience(r.novelty), C / 2);
       const within = (b: number) => Math.abs((entry.tempoBpm as number) / b - 1) <= 0.04;

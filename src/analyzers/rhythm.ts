@@ -112,9 +112,16 @@ export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream, opt
       tracked = track(novelty, chosen);
     }
   }
+  // beats only where the music is: from the first to the last clear onset (as madmom decodes only
+  // between the first and last activation above its threshold); breaks inside keep their beats
+  const [first, last] = activeRange(novelty.flux);
+  const inMusic = (frames: Int32Array, bpm: number) => {
+    const halfBeat = (30 * fps) / bpm;
+    return frames.filter((f) => f >= first - halfBeat && f <= last + halfBeat);
+  };
   // the slower octave when the fast grid's phases say its every other beat is an off-beat
   if (options.halving !== false && !compound && chosen / 2 >= MIN_BPM) {
-    const beats = Array.from(tracked.frames, (f) => f / fps);
+    const beats = Array.from(inMusic(tracked.frames, chosen), (f) => f / fps);
     const x = levelFeatures(onset, beats, barPitch, ts, chosen / 2);
     if (x && slowLevelProbability(x, LEVEL_WEIGHTS) > SLOW_LEVEL_THRESHOLD) {
       chosen /= 2;
@@ -130,11 +137,7 @@ export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream, opt
       tracked = track(novelty, chosen, range);
     }
   }
-  // beats only where the music is: from the first to the last clear onset (as madmom decodes only
-  // between the first and last activation above its threshold); breaks inside keep their beats
-  const [first, last] = activeRange(novelty.flux);
-  const halfBeat = (30 * fps) / chosen;
-  const frames = tracked.frames.filter((f) => f >= first - halfBeat && f <= last + halfBeat);
+  const frames = inMusic(tracked.frames, chosen);
   if (frames.length < 4) return none("too few beats found");
   // alignment: activation caught at the beats vs. the mean activation
   const act = novelty.activation;
