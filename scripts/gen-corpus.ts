@@ -1,7 +1,7 @@
 /**
  * A synthetic development corpus with exact ground truth (see docs/corpus-gen.md):
  *
- *   node --import tsx scripts/gen-corpus.ts OUT_DIR [--count 200] [--jobs 2] [--seed 1]
+ *   node --import tsx scripts/gen-corpus.ts OUT_DIR [--count 400] [--jobs 2] [--seed 1]
  *        [--only 0,5,17]
  *
  * Writes OUT_DIR/audio/gen-NNN.{mp3,flac,ogg} and OUT_DIR/truth/gen-NNN.json in the layout of
@@ -1932,7 +1932,7 @@ async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      count: { type: "string", default: "200" },
+      count: { type: "string", default: "400" },
       jobs: { type: "string", default: "2" },
       seed: { type: "string", default: "1" },
       only: { type: "string" },
