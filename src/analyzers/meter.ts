@@ -88,9 +88,9 @@ export function beatFeatures(onset: OnsetStream, beats: number[], bar?: BarFeatu
 }
 
 /**
- * What moving the bar phase costs, in accent units (z-scores): the cost of 0, 10, 15, … 30 with
- * the best mean downbeat F over the development parts (corpus-dev, POP909 A, generated A, each
- * weighted equally; docs/accuracy.md). 0 would let every strong off-beat start a bar; ∞ is one
+ * What moving the bar phase costs, in accent units (z-scores): the cost of 10, 15, … 30 with the
+ * best mean downbeat F over the development parts (corpus-dev, POP909 A, generated A, each
+ * weighted equally; docs/accuracy.md). Near 0 every strong off-beat would start a bar; ∞ is one
  * phase for the whole track.
  */
 export const BAR_SWITCH_COST = 15;
