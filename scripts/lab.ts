@@ -19,7 +19,8 @@ import { loadCorpus } from "../src/eval/corpus.js";
 import { type EvalFeature, EVAL_FEATURES, evaluateRows, reportOf } from "../src/eval/evaluate.js";
 import { HOLDOUT_COLUMNS, holdoutRow } from "../src/eval/holdout.js";
 import { assignParts, type SplitChoice } from "../src/eval/parts.js";
-import { decodeStreams, runAnalyzers } from "../src/pipeline/analyze.js";
+import { decodeStreams } from "../src/pipeline/analyze.js";
+import { runSteps } from "../src/analyzers/contract.js";
 import type { Streams } from "../src/features/streams.js";
 import { analyzeRhythm } from "../src/analyzers/rhythm.js";
 import { LEVEL_FEATURES, levelFeatures } from "../src/analyzers/metrical-level.js";
@@ -37,8 +38,8 @@ async function computeStreams(audioPath: string): Promise<{ streams: Partial<Str
 }
 
 /** Runs the registry's analysers for FEATURES on saved streams, as analyze() does. */
-function analyseStreams(file: string, saved: { streams: Partial<Streams>; duration: number }): Analysis {
-  const { analyzers } = plan(FEATURES);
+async function analyseStreams(file: string, saved: { streams: Partial<Streams>; duration: number }): Promise<Analysis> {
+  const { steps } = plan(FEATURES);
   const result: Analysis = {
     file,
     format: "lab",
@@ -49,7 +50,7 @@ function analyseStreams(file: string, saved: { streams: Partial<Streams>; durati
     timings: { decode: 0, features: 0, analyzers: 0 },
     version: VERSION,
   };
-  runAnalyzers(analyzers, saved.streams, result);
+  Object.assign(result, await runSteps(steps, saved.streams, { options: {}, duration: result.duration, warnings: result.warnings }));
   return result;
 }
 

@@ -129,6 +129,11 @@ export interface BpmRange {
 export interface AnalyzerOptions {
   /** Report the tempo reading (and beat grid) inside this range; absent: the engine chooses. */
   bpmRange?: BpmRange;
+  /**
+   * The beat activation tempo, beats and bars decode (AnalyzeOptions.beatActivation); absent:
+   * the default, "spectral-flux".
+   */
+  beatActivation?: string;
 }
 
 export interface Analysis {

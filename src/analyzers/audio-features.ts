@@ -1,21 +1,21 @@
 /**
- * The danceability and energy analysers (registered in registry.ts), with the cheap descriptors
- * they fill beside them: `pulseClarity` and `onsetRate` (with danceability), `onsetRate` and
- * `dynamicComplexity` (with energy). Shared parts are computed once per analysis.
+ * The danceability and energy analysers, with the cheap descriptors they fill beside them:
+ * `pulseClarity` and `onsetRate` (with danceability), `onsetRate` and `dynamicComplexity` (with
+ * energy). What both read is the internal analyser "onset-descriptors", computed once.
  *
  * Streams: "levels" (10 ms and 200 ms level frames, features/levels.ts), "onset" (the onset
- * envelope), "timbre" (energy only, features/timbre.ts). Results read: tempo and tempoCurve when
- * the rhythm analysers ran (optional), loudness (energy).
+ * envelope), "timbre" (energy only, features/timbre.ts). Analysers read: the rhythm model's
+ * tempo and tempo curve (danceability), loudness (energy).
  */
 import type { LevelStream } from "../features/levels.js";
-import type { OnsetStream } from "../features/onset.js";
-import type { TimbreStream } from "../features/timbre.js";
 import { danceabilityScore } from "./danceability.js";
 import { detrendedFluctuation } from "./dfa.js";
 import { dynamicComplexity } from "./dynamic-complexity.js";
 import { energyScore } from "./energy.js";
 import { onsetRate, pulse } from "./pulse.js";
-import type { AnalyzerInput } from "./registry.js";
+import { defineAnalyzer, defineInternal } from "./contract.js";
+import { loudnessAnalyzer } from "./loudness.js";
+import { rhythmModel } from "./rhythm.js";
 
 /** RMS of the 10 ms frames below which the track counts as silent (−70 dBFS, the loudness gate). */
 const SILENCE_RMS = 10 ** (-70 / 20);
@@ -29,60 +29,78 @@ function isSilent(levels: LevelStream): boolean {
   return s.length === 0 || Math.sqrt(sq / s.length) < SILENCE_RMS;
 }
 
-function shared(input: AnalyzerInput) {
-  const levels = input.streams.levels as LevelStream;
-  const onset = input.streams.onset as OnsetStream;
-  return {
-    levels,
-    silent: input.once("audio-features:silent", () => isSilent(levels)),
-    onsetRate: () => input.once("audio-features:onsetRate", () => onsetRate(onset)),
-    pulse: () => input.once("audio-features:pulse", () => pulse(onset)),
+/**
+ * What danceability and energy both read, computed once per analysis: whether the track is
+ * silent, and (on first use) the onset rate and the pulse.
+ */
+export const onsetDescriptors = defineInternal({
+  name: "onset-descriptors",
+  streams: ["levels", "onset"],
+  needs: {},
+  run({ streams }) {
+    const { levels, onset } = streams;
+    return { levels, silent: isSilent(levels), onsetRate: memo(() => onsetRate(onset)), pulse: memo(() => pulse(onset)) };
+  },
+});
+
+const memo = <T>(make: () => T): (() => T) => {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = make();
+      done = true;
+    }
+    return value;
   };
-}
+};
 
-export function runDanceability(input: AnalyzerInput): void {
-  const { result, warnings } = input;
-  const s = shared(input);
-  if (s.silent) {
-    warnings.push("danceability: the audio is silent (below −70 dBFS)");
-    result.danceability = null;
-    result.pulseClarity = null;
-    result.onsetRate = null;
-    return;
-  }
-  const dfa = detrendedFluctuation(s.levels.frameStd);
-  const p = s.pulse();
-  result.pulseClarity = round(p.clarity, 3);
-  result.onsetRate = round(s.onsetRate(), 2);
-  if (!dfa) {
-    warnings.push("danceability: the audio is too short (under 0.35 s)");
-    result.danceability = null;
-    return;
-  }
-  const parts = danceabilityScore(dfa, p, { tempo: result.tempo, tempoCurve: result.tempoCurve });
-  result.danceability = { value: round(dfa.value, 3), score: round(parts.score, 3) };
-}
+/** DFA value + 0..1 score (danceability.ts); pulse clarity and onset rate come with it. */
+export const danceabilityAnalyzer = defineAnalyzer({
+  name: "danceability",
+  features: ["danceability"],
+  fields: ["danceability", "pulseClarity", "onsetRate"],
+  streams: [],
+  needs: { s: onsetDescriptors, rhythm: rhythmModel },
+  run({ needs: { s, rhythm }, warn }) {
+    if (s.silent) {
+      warn("danceability: the audio is silent (below −70 dBFS)");
+      return { danceability: null, pulseClarity: null, onsetRate: null };
+    }
+    const dfa = detrendedFluctuation(s.levels.frameStd);
+    const p = s.pulse();
+    const pulseClarity = round(p.clarity, 3);
+    const rate = round(s.onsetRate(), 2);
+    if (!dfa) {
+      warn("danceability: the audio is too short (under 0.35 s)");
+      return { danceability: null, pulseClarity, onsetRate: rate };
+    }
+    const parts = danceabilityScore(dfa, p, { tempo: rhythm.tempo, tempoCurve: rhythm.tempoCurve });
+    return { danceability: { value: round(dfa.value, 3), score: round(parts.score, 3) }, pulseClarity, onsetRate: rate };
+  },
+});
 
-export function runEnergy(input: AnalyzerInput): void {
-  const { result, warnings, streams } = input;
-  const s = shared(input);
-  const lufs = result.loudness?.integrated ?? null;
-  if (s.silent || lufs === null) {
-    warnings.push("energy: the audio is silent (below −70 dBFS)");
-    result.energy = null;
-    result.dynamicComplexity = null;
-    result.onsetRate = null;
-    return;
-  }
-  const dc = dynamicComplexity(s.levels.complexityDb);
-  const rate = s.onsetRate();
-  result.onsetRate = round(rate, 2);
-  result.dynamicComplexity = dc ? round(dc.complexity, 2) : null;
-  const parts = energyScore({
-    integratedLufs: lufs,
-    dynamicComplexity: dc?.complexity ?? 0,
-    onsetRate: rate,
-    timbre: streams.timbre as TimbreStream,
-  });
-  result.energy = round(parts.energy, 3);
-}
+/** 0..1 (energy.ts); onset rate and dynamic complexity come with it. */
+export const energyAnalyzer = defineAnalyzer({
+  name: "energy",
+  features: ["energy"],
+  fields: ["energy", "onsetRate", "dynamicComplexity"],
+  streams: ["timbre"],
+  needs: { s: onsetDescriptors, loudness: loudnessAnalyzer },
+  run({ streams, needs: { s, loudness }, warn }) {
+    const lufs = loudness.loudness?.integrated ?? null;
+    if (s.silent || lufs === null) {
+      warn("energy: the audio is silent (below −70 dBFS)");
+      return { energy: null, dynamicComplexity: null, onsetRate: null };
+    }
+    const dc = dynamicComplexity(s.levels.complexityDb);
+    const rate = s.onsetRate();
+    const parts = energyScore({
+      integratedLufs: lufs,
+      dynamicComplexity: dc?.complexity ?? 0,
+      onsetRate: rate,
+      timbre: streams.timbre,
+    });
+    return { energy: round(parts.energy, 3), onsetRate: round(rate, 2), dynamicComplexity: dc ? round(dc.complexity, 2) : null };
+  },
+});

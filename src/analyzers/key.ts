@@ -55,6 +55,7 @@
 import type { ChromaStream } from "../features/chroma.js";
 import type { Key, KeySegment } from "../result.js";
 import { camelot, keyName, keyOfIndex, openKey } from "./key-notation.js";
+import { defineAnalyzer } from "./contract.js";
 
 type Profile = { major: readonly number[]; minor: readonly number[] };
 
@@ -502,3 +503,21 @@ function toSegments(path: Int32Array, bps: number, n: number): { start: number; 
 
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
+
+/** Key and mode, with the key of each part of the track and the tuning. */
+export const keyAnalyzer = defineAnalyzer({
+  name: "key",
+  features: ["key"],
+  fields: ["key", "keySegments", "tuning"],
+  streams: ["chroma"],
+  needs: {},
+  run({ streams, warn, duration }) {
+    const k = estimateKey(streams.chroma);
+    if (k.key === null) warn(`key: ${k.reason ?? "no key found"}`);
+    return {
+      key: k.key,
+      keySegments: k.key ? k.segments.map((g) => ({ ...g, end: Math.min(g.end, duration) })) : null,
+      tuning: k.tuning,
+    };
+  },
+});

@@ -10,6 +10,7 @@
  */
 import type { LoudnessBlocks } from "../features/loudness-meter.js";
 import type { Loudness } from "../result.js";
+import { defineAnalyzer } from "./contract.js";
 
 const ABSOLUTE_GATE_LUFS = -70;
 const INTEGRATED_RELATIVE_GATE_LU = -10;
@@ -69,3 +70,16 @@ export function loudness(blocks: LoudnessBlocks): Loudness {
     truePeak: blocks.truePeak > 0 ? round2(20 * Math.log10(blocks.truePeak)) : null,
   };
 }
+
+export const loudnessAnalyzer = defineAnalyzer({
+  name: "loudness",
+  features: ["loudness"],
+  fields: ["loudness"],
+  streams: ["loudness"],
+  needs: {},
+  run({ streams, warn }) {
+    const l = loudness(streams.loudness);
+    if (l.integrated === null) warn("loudness: the audio is silent or too short to measure (below the −70 LUFS gate)");
+    return { loudness: l };
+  },
+});

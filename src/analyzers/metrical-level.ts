@@ -16,7 +16,7 @@
 import type { BarPitchStream } from "../features/bar-pitch.js";
 import type { OnsetStream } from "../features/onset.js";
 import { beatFeatures } from "./meter.js";
-import { interp, lagCorrelation } from "./rhythm-signal.js";
+import { interp, lagCorrelation } from "../dsp/series.js";
 import { salienceAt, type TempoSalience } from "./tempo.js";
 
 /** The features of one octave pair, in LEVEL_WEIGHTS order (after the bias). */

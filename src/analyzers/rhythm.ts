@@ -1,8 +1,9 @@
 /**
- * Tempo and beat grid from the onset stream, computed once per analysis and shared by the tempo,
- * beats and bar analysers (through the registry's `once`):
+ * Tempo and beat grid: the rhythm model (internal analyser "rhythm"), computed once per analysis,
+ * and the three public analysers that report it: tempo, beats (with the tempo curve), and bars
+ * (downbeats and meter, meter.ts).
  *
- *   onset stream ─► beat novelty / activation (rhythm-signal.ts)
+ *   beat activation (beat-activation.ts, or another provider)
  *        ├─► tempo salience + prior (tempo.ts) ─► candidate tempi, pulse / no pulse
  *        ├─► metrical-level choice between the candidate and its ×2 / ×3 / ×½ / ×⅓ relatives
  *        │   (×½ by a logistic model over the fast grid's off-beats: metrical-level.ts)
@@ -16,9 +17,11 @@ import type { OnsetStream } from "../features/onset.js";
 import type { BpmRange, Tempo, TempoCurve } from "../result.js";
 import type { BarPitchStream } from "../features/bar-pitch.js";
 import { trackBeats } from "./beat-tracker.js";
-import { beatFeatures } from "./meter.js";
+import { defineAnalyzer, defineInternal } from "./contract.js";
+import { beatFeatures, estimateMeter } from "./meter.js";
 import { LEVEL_WEIGHTS, levelFeatures, SLOW_LEVEL_THRESHOLD, slowLevelProbability } from "./metrical-level.js";
-import { beatNovelty, interp, lagCorrelation, type Novelty } from "./rhythm-signal.js";
+import { interp, lagCorrelation } from "../dsp/series.js";
+import { beatNovelty, type Novelty, spectralFluxActivation } from "./beat-activation.js";
 import { alternativeOf, localPeriodicity, MAX_BPM, MIN_BPM, salienceAt, saliencePeaks, type TempoSalience, tempoCandidates, tempoSalience } from "./tempo.js";
 
 export interface Rhythm {
@@ -72,9 +75,13 @@ const RANGE_RATIOS = [1, 2, 1 / 2, 3, 1 / 3, 3 / 2, 2 / 3, 4, 1 / 4] as const;
 /** How far the beat tracker may drift outside a given tempo range. */
 const RANGE_SLACK = 1.04;
 
-export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream, options: RhythmOptions = {}): Rhythm {
-  const fps = onset.framesPerSecond;
-  const novelty = beatNovelty(onset, 1);
+/**
+ * The rhythm model of one track. `novelty` is the beat activation (default: the spectral-flux
+ * novelty of `onset`); the onset bands and the bar pitch stream give the metrical-level and bar
+ * evidence.
+ */
+export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream, options: RhythmOptions = {}, novelty: Novelty = beatNovelty(onset)): Rhythm {
+  const fps = novelty.framesPerSecond;
   const none = (reason: string): Rhythm => ({ tempo: null, beats: null, tempoCurve: null, reason, compound: false, novelty });
   const n = novelty.flux.length;
   if (n < 4 * fps) return none("the audio is too short to find a beat (under 4 s)");
@@ -297,3 +304,49 @@ const smooth = (x: number) => {
   const t = clamp01(x);
   return t * t * (3 - 2 * t);
 };
+
+/** The rhythm model: one per analysis, read by the tempo, beats and bar analysers below. */
+export const rhythmModel = defineInternal({
+  name: "rhythm",
+  streams: ["onset", "barPitch"],
+  needs: { activation: spectralFluxActivation },
+  run: ({ streams, needs, options }) => analyzeRhythm(streams.onset, streams.barPitch, { bpmRange: options.bpmRange }, needs.activation),
+});
+
+export const tempoAnalyzer = defineAnalyzer({
+  name: "tempo",
+  features: ["tempo"],
+  fields: ["tempo"],
+  streams: [],
+  needs: { rhythm: rhythmModel },
+  run({ needs: { rhythm }, warn }) {
+    if (!rhythm.tempo) warn(`tempo: ${rhythm.reason}`);
+    return { tempo: rhythm.tempo };
+  },
+});
+
+/** The beat grid follows tempo drift; the tempo curve comes with it. */
+export const beatsAnalyzer = defineAnalyzer({
+  name: "beats",
+  features: ["beats"],
+  fields: ["beats", "tempoCurve"],
+  streams: [],
+  needs: { rhythm: rhythmModel },
+  run({ needs: { rhythm }, warn }) {
+    if (!rhythm.beats) warn(`beats: ${rhythm.reason}`);
+    return { beats: rhythm.beats, tempoCurve: rhythm.tempoCurve };
+  },
+});
+
+export const barsAnalyzer = defineAnalyzer({
+  name: "bars",
+  features: ["downbeats", "meter"],
+  fields: ["downbeats", "meter"],
+  streams: ["onset", "barPitch"],
+  needs: { rhythm: rhythmModel },
+  run({ streams, needs: { rhythm }, warn }) {
+    const m = rhythm.beats ? estimateMeter(streams.onset, rhythm.beats, rhythm.compound, streams.barPitch) : null;
+    if (!m) warn(`meter: ${rhythm.reason ?? "too few beats to find bars"}`);
+    return { downbeats: m ? m.downbeats : null, meter: m ? m.meter : null };
+  },
+});

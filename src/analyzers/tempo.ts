@@ -1,7 +1,7 @@
 /**
  * Global tempo from the onset stream.
  *
- * 1. Periodicity: the autocorrelation of the beat novelty (rhythm-signal.ts), for lags up to
+ * 1. Periodicity: the autocorrelation of the beat novelty (beat-activation.ts), for lags up to
  *    4 × the slowest period, turned into a tempo salience with a comb of harmonically related
  *    lags — a pulse at period P also correlates at 2P, 3P, 4P (the "tempogram" of Grosche &
  *    Müller; the comb-filter summary of Scheirer 1998 / Klapuri, Eronen & Astola 2006).
@@ -18,7 +18,8 @@
  */
 import type { OnsetStream } from "../features/onset.js";
 import { type BpmRange, type TempoCandidate, TrackprobeError } from "../result.js";
-import { autocorrelation, beatNovelty, interp, type Novelty } from "./rhythm-signal.js";
+import { autocorrelation, interp } from "../dsp/series.js";
+import type { Novelty } from "./beat-activation.js";
 
 export const MIN_BPM = 40;
 export const MAX_BPM = 250;
@@ -302,5 +303,4 @@ export function alternativeOf(bpm: number, candidates: readonly TempoCandidate[]
   return pick ? { bpm: pick.bpm, weight: pick.weight } : null;
 }
 
-export { beatNovelty };
 export type { OnsetStream };

@@ -61,7 +61,9 @@ export const isCacheable = (outcome: AnalysisOutcome) => !("error" in outcome) |
  * analyser options the key is the feature list alone (as before they existed).
  */
 export const optionsKey = (features: readonly FeatureName[], options?: AnalyzerOptions | null) =>
-  [...features].sort().join(",") + (options?.bpmRange ? `;bpm=${options.bpmRange.min}-${options.bpmRange.max}` : "");
+  [...features].sort().join(",") +
+  (options?.bpmRange ? `;bpm=${options.bpmRange.min}-${options.bpmRange.max}` : "") +
+  (options?.beatActivation ? `;activation=${options.beatActivation}` : "");
 
 export class ResultCache {
   readonly path: string;

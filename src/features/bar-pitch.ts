@@ -47,6 +47,10 @@ export const barPitchStream: StreamDef<BarPitchStream> = {
         if (inBlock > 0) flush();
         return { blocksPerSecond: info.framesPerSecond / BLOCK_FRAMES, pitch: out.toArray() };
       },
+      /** The complete blocks so far (the partial one is flushed only at the end). */
+      snapshot() {
+        return { blocksPerSecond: info.framesPerSecond / BLOCK_FRAMES, pitch: out.toArray() };
+      },
     };
   },
 };

@@ -146,6 +146,22 @@ export function createChromaStream(opts: Partial<ChromaOptions> = {}): StreamDef
         arr[base + (j0 + 1 === FINE ? 0 : j0 + 1)] += w * frac;
       };
 
+      const snapshot = (): ChromaStream => {
+        const n = inBlock > 0 ? block + 1 : block;
+        const tuningCents = tuneW > 0 ? (Math.atan2(tuneSin, tuneCos) / (2 * Math.PI)) * 100 : 0;
+        const tuningStrength = tuneW > 0 ? Math.hypot(tuneSin, tuneCos) / tuneW : 0;
+        return {
+          blocksPerSecond: info.framesPerSecond / o.blockFrames,
+          blockCount: n,
+          treble: foldTuned(treble, n, tuningCents),
+          bass: foldTuned(bass, n, tuningCents),
+          tonal: tonal.slice(0, n),
+          total: total.slice(0, n),
+          tuningCents,
+          referenceHz: 440 * 2 ** (tuningCents / 1200),
+          tuningStrength,
+        };
+      };
       return {
         spectrum(mag, index) {
           if (index % o.frameStride !== 0) return;
@@ -203,22 +219,10 @@ export function createChromaStream(opts: Partial<ChromaOptions> = {}): StreamDef
             block++;
           }
         },
-        finish(): ChromaStream {
-          const n = inBlock > 0 ? block + 1 : block;
-          const tuningCents = tuneW > 0 ? (Math.atan2(tuneSin, tuneCos) / (2 * Math.PI)) * 100 : 0;
-          const tuningStrength = tuneW > 0 ? Math.hypot(tuneSin, tuneCos) / tuneW : 0;
-          return {
-            blocksPerSecond: info.framesPerSecond / o.blockFrames,
-            blockCount: n,
-            treble: foldTuned(treble, n, tuningCents),
-            bass: foldTuned(bass, n, tuningCents),
-            tonal: tonal.slice(0, n),
-            total: total.slice(0, n),
-            tuningCents,
-            referenceHz: 440 * 2 ** (tuningCents / 1200),
-            tuningStrength,
-          };
-        },
+        // reading the accumulated bins (the partial block too) leaves them as they are:
+        // finishing is a snapshot
+        finish: snapshot,
+        snapshot,
       };
     },
   };

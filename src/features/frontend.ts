@@ -45,6 +45,11 @@ export interface StreamSink<T> {
   /** Magnitude spectrum of frame `index` (input "spectrum"); `mag` is reused after the call. */
   spectrum?(mag: Float32Array, index: number): void;
   finish(): T;
+  /**
+   * The stream over the input so far, leaving the sink as it was (a preview); absent: the stream
+   * cannot be previewed. What finish() returns later is the same with or without snapshots.
+   */
+  snapshot?(): T;
 }
 
 export interface StreamDef<T> {
@@ -108,6 +113,16 @@ export class FrontEnd {
     const out: Record<string, unknown> = {};
     for (const { name, sink } of this.named) out[name] = sink.finish();
     this.seconds += (performance.now() - t0) / 1000;
+    return out;
+  }
+
+  /**
+   * Every named stream that can be previewed, over the input pushed so far (samples still inside
+   * the resampler or the STFT framer are not in it); the front end goes on as if not asked.
+   */
+  snapshot(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const { name, sink } of this.named) if (sink.snapshot) out[name] = sink.snapshot();
     return out;
   }
 

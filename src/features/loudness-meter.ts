@@ -113,6 +113,11 @@ export class LoudnessMeter {
   /** Ends the stream (the interpolator's tail is flushed) and returns what was measured. */
   finish(): LoudnessBlocks {
     this.peaks.flush();
+    return this.snapshot();
+  }
+
+  /** The complete 100 ms sub-blocks so far, and the peaks of the samples already through the oversampler. */
+  snapshot(): LoudnessBlocks {
     return {
       subBlockPower: this.power.toArray(this.subBlock),
       subBlockSeconds: 0.1,

@@ -77,6 +77,13 @@ export const onsetStream: StreamDef<OnsetStream> = {
     const total = new GrowableF32();
     const parts = [new GrowableF32(), new GrowableF32(), new GrowableF32()];
     let started = false;
+    const snapshot = (): OnsetStream => ({
+      framesPerSecond: info.framesPerSecond,
+      total: delayed(total.toArray()),
+      low: delayed(parts[0].toArray()),
+      mid: delayed(parts[1].toArray()),
+      high: delayed(parts[2].toArray()),
+    });
     return {
       spectrum(mag) {
         for (let b = 0; b < bandCount; b++) {
@@ -104,15 +111,9 @@ export const onsetStream: StreamDef<OnsetStream> = {
         parts[2].push(sHigh);
         [prev, cur] = [cur, prev];
       },
-      finish() {
-        return {
-          framesPerSecond: info.framesPerSecond,
-          total: delayed(total.toArray()),
-          low: delayed(parts[0].toArray()),
-          mid: delayed(parts[1].toArray()),
-          high: delayed(parts[2].toArray()),
-        };
-      },
+      // reading the envelopes leaves them as they are: finishing is a snapshot
+      finish: snapshot,
+      snapshot,
     };
   },
 };

@@ -28,7 +28,7 @@ export const STREAMS: { [K in StreamName]: StreamDef<Streams[K]> } = {
     input: "pcm",
     create(info) {
       const meter = new LoudnessMeter(info.sampleRate, info.channels, { truePeak: true });
-      return { pcm: (b) => meter.push(b.channels, b.length), finish: () => meter.finish() };
+      return { pcm: (b) => meter.push(b.channels, b.length), finish: () => meter.finish(), snapshot: () => meter.snapshot() };
     },
   },
   onset: onsetStream,

@@ -4,7 +4,8 @@
  */
 import { openDecoded } from "../audio/decode.js";
 import { type AudioInput, type ByteTap, openSource } from "../audio/source.js";
-import { type Analyzer, AVAILABLE_FEATURES, plan, unrequestedFields } from "../analyzers/registry.js";
+import { AVAILABLE_FEATURES, BEAT_ACTIVATIONS, DEFAULT_BEAT_ACTIVATION, plan } from "../analyzers/registry.js";
+import { runSteps, unrequestedFields } from "../analyzers/contract.js";
 import { FrontEnd, type StreamDef } from "../features/frontend.js";
 import { type StreamName, STREAMS, type Streams } from "../features/streams.js";
 import { checkBpmRange } from "../analyzers/tempo.js";
@@ -27,11 +28,40 @@ export interface AnalyzeOptions {
    * `options.bpmRange` in the result. Default: the engine chooses the metrical level.
    */
   bpmRange?: BpmRange;
+  /**
+   * The beat activation that tempo, beats and bars decode, by name (registry.ts,
+   * BEAT_ACTIVATIONS). Default "spectral-flux", the only one so far; the seam a learned
+   * activation plugs into. Reported as `options.beatActivation` when given; part of the cache key.
+   */
+  beatActivation?: string;
+  /**
+   * Called with a preview — tempo, key and loudness (those of them asked for) from the audio
+   * decoded so far — after PREVIEW_FIRST_SECONDS of audio and each time that doubles (30 s, 60 s,
+   * 120 s, …), before the final result. The final result is the same with or without previews.
+   */
+  onPreview?: (preview: AnalysisPreview) => void;
 }
 
+/** What a preview can hold: the features an early part of the audio already tells. */
+export const PREVIEW_FEATURES = ["loudness", "key", "tempo"] as const satisfies readonly FeatureName[];
+
+/** A preview (AnalyzeOptions.onPreview): the fields of PREVIEW_FEATURES asked for, over `audioSeconds`. */
+export type AnalysisPreview = { audioSeconds: number; warnings: string[] } & Pick<Analysis, (typeof PREVIEW_FEATURES)[number]>;
+
+/** Audio decoded before the first preview, seconds; each later preview waits for twice as much. */
+export const PREVIEW_FIRST_SECONDS = 30;
+
 /** The analyser options of `options` (what the result's `options` and the cache key hold), or null for none. */
-export function analyzerOptions(options: { bpmRange?: BpmRange }): AnalyzerOptions | null {
-  return options.bpmRange ? { bpmRange: checkBpmRange(options.bpmRange) } : null;
+export function analyzerOptions(options: { bpmRange?: BpmRange; beatActivation?: string }): AnalyzerOptions | null {
+  const o: AnalyzerOptions = {};
+  if (options.bpmRange) o.bpmRange = checkBpmRange(options.bpmRange);
+  if (options.beatActivation !== undefined && options.beatActivation !== DEFAULT_BEAT_ACTIVATION) {
+    if (!Object.hasOwn(BEAT_ACTIVATIONS, options.beatActivation)) {
+      throw new TrackprobeError("BAD_OPTION", `unknown beat activation "${options.beatActivation}" (available: ${Object.keys(BEAT_ACTIVATIONS).join(", ")})`);
+    }
+    o.beatActivation = options.beatActivation;
+  }
+  return Object.keys(o).length ? o : null;
 }
 
 const PROGRESS_INTERVAL_MS = 1000;
@@ -51,10 +81,11 @@ export async function analyze(input: AudioInput, options: AnalyzeOptions = {}): 
     }
   }
   const steer = analyzerOptions(options);
-  const { analyzers, streams } = plan(features);
+  const { steps, streams } = plan(features, steer ?? {});
   const t0 = performance.now();
   const warnings: string[] = [];
-  const decoded = await decodeStreams(input, streams, options, warnings);
+  const preview = options.onPreview && previewRunner(features, steer ?? {}, options.onPreview, options.signal);
+  const decoded = await decodeStreams(input, streams, { ...options, onSnapshot: preview || undefined }, warnings);
   const t1 = performance.now();
   const result: Analysis = {
     file: decoded.name,
@@ -66,10 +97,10 @@ export async function analyze(input: AudioInput, options: AnalyzeOptions = {}): 
     timings: { decode: 0, features: 0, analyzers: 0 },
     version: VERSION,
   };
-  runAnalyzers(analyzers, decoded.streams, result, steer ?? undefined);
+  Object.assign(result, await runSteps(steps, decoded.streams, { options: steer ?? {}, duration: result.duration, warnings, signal: options.signal }));
   if (steer) result.options = steer;
   const t2 = performance.now();
-  for (const f of unrequestedFields(analyzers, features)) delete result[f];
+  for (const f of unrequestedFields(steps, features)) delete result[f];
   result.timings = {
     decode: round((t1 - t0) / 1000 - decoded.featureSeconds, 4),
     features: round(decoded.featureSeconds, 4),
@@ -99,7 +130,7 @@ export interface DecodedStreams {
 export async function decodeStreams(
   input: AudioInput,
   names: readonly StreamName[],
-  options: Pick<AnalyzeOptions, "name" | "signal" | "tap" | "onProgress"> = {},
+  options: Pick<AnalyzeOptions, "name" | "signal" | "tap" | "onProgress"> & { onSnapshot?: SnapshotHook } = {},
   warnings: string[] = [],
 ): Promise<DecodedStreams> {
   const source = await openSource(input, options.name, { signal: options.signal, tap: options.tap });
@@ -111,6 +142,7 @@ export async function decodeStreams(
     const defs = Object.fromEntries(names.map((s) => [s, STREAMS[s] as StreamDef<unknown>]));
     let reportedMs = performance.now();
     let lastTurn = performance.now();
+    let snapshotAt = options.onSnapshot?.firstSeconds ?? Infinity;
     for await (const block of decoded.blocks) {
       if (performance.now() - lastTurn > YIELD_EVERY_MS) {
         await new Promise((resolve) => setImmediate(resolve));
@@ -119,6 +151,10 @@ export async function decodeStreams(
       options.signal?.throwIfAborted();
       frontEnd ??= await FrontEnd.create(defs, block.sampleRate, block.channels.length);
       frontEnd.push(block);
+      if (options.onSnapshot && frontEnd.samples >= snapshotAt * frontEnd.info.sampleRate) {
+        await options.onSnapshot.take(frontEnd.snapshot() as Partial<Streams>, frontEnd.samples / frontEnd.info.sampleRate);
+        snapshotAt *= 2;
+      }
       if (options.onProgress && performance.now() - reportedMs > PROGRESS_INTERVAL_MS) {
         reportedMs = performance.now();
         options.onProgress(frontEnd.samples / frontEnd.info.sampleRate);
@@ -135,14 +171,32 @@ export async function decodeStreams(
   return { name: source.name, format, streams, samples: fe.samples, sampleRate: fe.info.sampleRate, channels: fe.info.channels, featureSeconds: fe.seconds };
 }
 
-/** Runs analysers in order on finished streams, filling `result` (and its warnings). */
-export function runAnalyzers(analyzers: readonly Analyzer[], streams: Partial<Streams>, result: Analysis, options?: AnalyzerOptions): void {
-  const shared = new Map<string, unknown>();
-  const once = <T>(key: string, make: () => T): T => {
-    if (!shared.has(key)) shared.set(key, make());
-    return shared.get(key) as T;
+/** Streams of the audio so far, taken while decoding: first after `firstSeconds`, then at each doubling. */
+export interface SnapshotHook {
+  firstSeconds: number;
+  take(streams: Partial<Streams>, audioSeconds: number): Promise<void>;
+}
+
+/** The snapshot hook that runs the preview analysers and reports each preview; null when nothing asked for can be previewed. */
+function previewRunner(
+  features: readonly FeatureName[],
+  options: AnalyzerOptions,
+  report: (p: AnalysisPreview) => void,
+  signal: AbortSignal | undefined,
+): SnapshotHook | null {
+  const wanted = PREVIEW_FEATURES.filter((f) => features.includes(f));
+  if (wanted.length === 0) return null;
+  const { steps } = plan(wanted, options);
+  return {
+    firstSeconds: PREVIEW_FIRST_SECONDS,
+    async take(streams, audioSeconds) {
+      const warnings: string[] = [];
+      const fields = await runSteps(steps, streams, { options, duration: round(audioSeconds, 3), warnings, signal });
+      const preview: AnalysisPreview = { audioSeconds: round(audioSeconds, 3), warnings };
+      for (const f of wanted) Object.assign(preview, { [f]: fields[f] });
+      report(preview);
+    },
   };
-  for (const a of analyzers) a.run({ streams, result, warnings: result.warnings, once, options });
 }
 
 /** Puts the fields in the documented order (warnings, timings and version last). */

@@ -1,9 +1,7 @@
 /**
- * Shared rhythm signal processing on the onset stream: the normalised beat-novelty curve that
- * the tempo, beat and meter analysers read, and small typed-array kernels (moving average,
- * autocorrelation). Pure functions; no audio.
+ * Kernels on sampled series (typed arrays): moving average and maximum, autocorrelation,
+ * interpolation. Pure functions, no audio; the rhythm analysers build on them.
  */
-import type { OnsetStream } from "../features/onset.js";
 
 /** Moving average of x over a centred window of `width` frames (edges use the part inside). */
 export function movingAverage(x: Float32Array, width: number): Float32Array {
@@ -42,46 +40,6 @@ export function movingMax(x: Float32Array, width: number): Float32Array {
     out[i] = x[dq[head]];
   }
   return out;
-}
-
-/** Ceiling of the activation: a certain onset is not a certain beat (keeps log(1 − a) finite). */
-const ACT_MAX = 0.9;
-
-export interface Novelty {
-  framesPerSecond: number;
-  /** Onset novelty with the local mean removed, half-wave rectified (for autocorrelation). */
-  flux: Float32Array;
-  /** The same scaled to 0..1 by a slowly varying local maximum: a beat "activation" for the HMM. */
-  activation: Float32Array;
-}
-
-/**
- * The beat novelty: the onset envelope (SuperFlux, all bands; the low band counted once more,
- * as kick and bass carry most of the beat) minus its moving average over ~0.5 s, rectified.
- */
-export function beatNovelty(onset: OnsetStream, lowWeight = 1): Novelty {
-  const { total, low, framesPerSecond: fps } = onset;
-  const n = total.length;
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) x[i] = total[i] + lowWeight * low[i];
-  const mean = movingAverage(x, Math.round(0.5 * fps) | 1);
-  const flux = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const d = x[i] - mean[i];
-    flux[i] = d > 0 ? d : 0;
-  }
-  // scale: a local maximum over ~6 s, floored at a fraction of the global maximum so that quiet
-  // passages are not blown up into confident beats
-  const lm = movingAverage(movingMax(flux, Math.round(3 * fps) | 1), Math.round(6 * fps) | 1);
-  let gmax = 0;
-  for (let i = 0; i < n; i++) if (lm[i] > gmax) gmax = lm[i];
-  const activation = new Float32Array(n);
-  const floor = Math.max(gmax * 0.1, 1e-9);
-  for (let i = 0; i < n; i++) {
-    const a = flux[i] / Math.max(lm[i], floor);
-    activation[i] = ACT_MAX * (a > 1 ? 1 : a);
-  }
-  return { framesPerSecond: fps, flux, activation };
 }
 
 /** Unbiased autocorrelation r[l] = Σ x[t]·x[t−l] / (n − l), l = 0..maxLag, of x minus its mean. */

@@ -1,0 +1,59 @@
+/**
+ * The beat activation: a per-frame curve, 0..1, of how likely a beat is at each onset-stream
+ * frame, with the flux it came from (for autocorrelation). Tempo, beats and bars read it through
+ * the internal analyser "beat-activation"; this file's spectral-flux novelty is its default
+ * provider, and another provider (a learned network) replaces it by name through
+ * AnalyzeOptions.beatActivation (registry.ts, BEAT_ACTIVATIONS).
+ */
+import type { OnsetStream } from "../features/onset.js";
+import { movingAverage, movingMax } from "../dsp/series.js";
+import { defineInternal } from "./contract.js";
+
+/** Ceiling of the activation: a certain onset is not a certain beat (keeps log(1 − a) finite). */
+const ACT_MAX = 0.9;
+
+export interface Novelty {
+  framesPerSecond: number;
+  /** Onset novelty with the local mean removed, half-wave rectified (for autocorrelation). */
+  flux: Float32Array;
+  /** The same scaled to 0..1 by a slowly varying local maximum: a beat "activation" for the HMM. */
+  activation: Float32Array;
+}
+
+/**
+ * The beat novelty: the onset envelope (SuperFlux, all bands; the low band counted once more,
+ * as kick and bass carry most of the beat) minus its moving average over ~0.5 s, rectified.
+ */
+export function beatNovelty(onset: OnsetStream, lowWeight = 1): Novelty {
+  const { total, low, framesPerSecond: fps } = onset;
+  const n = total.length;
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = total[i] + lowWeight * low[i];
+  const mean = movingAverage(x, Math.round(0.5 * fps) | 1);
+  const flux = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const d = x[i] - mean[i];
+    flux[i] = d > 0 ? d : 0;
+  }
+  // scale: a local maximum over ~6 s, floored at a fraction of the global maximum so that quiet
+  // passages are not blown up into confident beats
+  const lm = movingAverage(movingMax(flux, Math.round(3 * fps) | 1), Math.round(6 * fps) | 1);
+  let gmax = 0;
+  for (let i = 0; i < n; i++) if (lm[i] > gmax) gmax = lm[i];
+  const activation = new Float32Array(n);
+  const floor = Math.max(gmax * 0.1, 1e-9);
+  for (let i = 0; i < n; i++) {
+    const a = flux[i] / Math.max(lm[i], floor);
+    activation[i] = ACT_MAX * (a > 1 ? 1 : a);
+  }
+  return { framesPerSecond: fps, flux, activation };
+}
+
+
+/** The default beat activation: spectral-flux novelty of the onset stream (beatNovelty). */
+export const spectralFluxActivation = defineInternal({
+  name: "beat-activation",
+  streams: ["onset"],
+  needs: {},
+  run: ({ streams }) => beatNovelty(streams.onset),
+});
