@@ -338,3 +338,64 @@ describe("what is cached, and input read once (issue 10)", () => {
     }
   });
 });
+
+describe("every input kind is read once and can be cached (issue 12)", () => {
+  const { dir, cleanup } = tempDir();
+  after(cleanup);
+  const bytes = readFileSync(writeWav(join(dir, "tone.wav"), [sine(440, 3, 22050, 0.5)], 22050));
+  const hash = createHash("sha256").update(bytes).digest("hex");
+  const chunks = function* () {
+    for (let i = 0; i < bytes.length; i += 4096) yield bytes.subarray(i, i + 4096);
+  };
+
+  it("a Buffer: analysed once, then answered from the cache under its content hash", async () => {
+    const c = ResultCache.open(join(dir, "c1"));
+    try {
+      const first = await analyzeCached(bytes, c, { features: ["loudness"] });
+      const second = await analyzeCached(bytes, c, { features: ["loudness"] });
+      assert.deepEqual([first.source, second.source], ["analysed", "cache"]);
+      assert.equal(first.hash, hash);
+      assert.equal((second.outcome as Analysis).file, "<buffer>");
+      assert.deepEqual((second.outcome as Analysis).loudness, (first.outcome as Analysis).loudness);
+    } finally {
+      c.close();
+    }
+  });
+
+  it("a stream is hashed while it is decoded; the same bytes as a Buffer or a file are then cache hits", async () => {
+    const c = ResultCache.open(join(dir, "c2"));
+    try {
+      const { Readable } = await import("node:stream");
+      const streamed = await analyzeCached(Readable.from(chunks()), c, { features: ["loudness"], name: "upload" });
+      assert.equal(streamed.source, "analysed");
+      assert.equal(streamed.hash, hash);
+      assert.equal((streamed.outcome as Analysis).file, "upload");
+      assert.equal((await analyzeCached(bytes, c, { features: ["loudness"] })).source, "cache");
+      assert.equal((await analyzeCached(join(dir, "tone.wav"), c, { features: ["loudness"] })).source, "cache");
+    } finally {
+      c.close();
+    }
+  });
+
+  it("a stream cancelled part-way stores nothing", async () => {
+    const c = ResultCache.open(join(dir, "c3"));
+    try {
+      const { Readable } = await import("node:stream");
+      const ac = new AbortController();
+      const slow = Readable.from(
+        (async function* () {
+          let k = 0;
+          for (const b of chunks()) {
+            if (k++ === 4) ac.abort(new Error("cancelled"));
+            yield b;
+            await new Promise((r) => setTimeout(r, 1));
+          }
+        })(),
+      );
+      await assert.rejects(analyzeCached(slow, c, { features: ["loudness"], signal: ac.signal }), /cancelled/);
+      assert.deepEqual(c.entriesOf(hash), []);
+    } finally {
+      c.close();
+    }
+  });
+});

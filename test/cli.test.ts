@@ -9,6 +9,7 @@ import { after, describe, it } from "node:test";
 import { tempDir, writeWav } from "./signals/files.js";
 import { runCli } from "./support/cli.js";
 import { sine } from "./signals/wav.js";
+import { renderDemoTrack } from "../src/demo-track.js";
 
 const cache = tempDir();
 after(cache.cleanup);
@@ -73,6 +74,33 @@ describe("trackprobe analyze", () => {
     const r = cli(["analyze", "-", "--features", "loudness"], readFileSync(b));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).sampleRate, 48000);
+  });
+
+  it('"-" through the cache: read once, hashed as it is decoded; the same bytes as a file are then a cache hit', () => {
+    const own = tempDir();
+    try {
+      const env = { TRACKPROBE_CACHE_DIR: own.dir };
+      const piped = runCli(["analyze", "-", "--features", "loudness"], { input: readFileSync(b), env });
+      assert.equal(piped.code, 0, piped.stderr);
+      const scanned = runCli(["scan", dir, "--features", "loudness", "--summary-json", join(own.dir, "s.json"), "-q"], { env });
+      assert.equal(scanned.code, 1, scanned.stderr); // bad.mp3 fails
+      const summary = JSON.parse(readFileSync(join(own.dir, "s.json"), "utf8"));
+      assert.equal(summary.cached, 1, "b.wav was answered from what the pipe stored");
+    } finally {
+      own.cleanup();
+    }
+  });
+
+  it("--progress shows previews of tempo, key and loudness on standard error; standard output is unchanged", () => {
+    const long = writeWav(join(dir, "long.wav"), renderDemoTrack(65, 22050, 120), 22050);
+    const r = cli(["analyze", long, "--progress", "--no-cache"]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 2, r.stderr);
+    for (const [i, line] of lines.entries()) {
+      assert.match(line, new RegExp(`long\\.wav: preview at ${3 * (i + 1)}\\d s: 120\\.\\d BPM · A minor \\(8A\\) · −\\d+\\.\\d LUFS`));
+    }
+    assert.equal(JSON.parse(r.stdout).key.name, "A minor");
   });
 
   it("no file: analyses the generated demo track", () => {

@@ -1,33 +1,31 @@
 /**
- * Analyse one file through the cache: stat → (memo hit: known hash | hash the file) → stored
- * result for (hash, engine, features) → else decode and analyse, and store what came out.
- * Used by `trackprobe analyze`, and by each scan worker.
+ * Analyse one input through the cache, keyed by the content hash, the engine and the options.
  *
- * What cannot be read twice (a FIFO, `<(cmd)`, /dev/stdin, a device, a /proc file whose size
- * stat cannot tell) is read once: it is hashed while it is decoded, nothing is looked up, and the
- * outcome is stored under that hash only when the input was read to its end.
+ *  - A regular file: stat → (memo hit: known hash | hash the file) → stored result → else decode
+ *    and analyse, and store what came out. Hashing before decoding is what lets a copied or
+ *    moved file be answered without decoding it; the bytes hashed are then in the page cache, so
+ *    the disk is still read once.
+ *  - Bytes in memory (a Buffer, an upload read into memory): hashed, looked up, else analysed.
+ *  - What cannot be read twice (a stream, a pipe, stdin, a FIFO, `<(cmd)`, a device, a /proc file
+ *    whose size stat cannot tell) is read once: it is hashed while it is decoded, and the outcome
+ *    is stored under that hash only when the input was read to its end.
+ * Used by `trackprobe analyze`, and by each scan worker.
  */
 import { promises as fs } from "node:fs";
 import { resolve } from "node:path";
 import { AVAILABLE_FEATURES } from "../analyzers/registry.js";
-import type { ByteTap } from "../audio/source.js";
-import { analyze, analyzerOptions } from "../pipeline/analyze.js";
-import { type AnalysisFailure, type AnalysisOutcome, type BpmRange, type FeatureName, TrackprobeError } from "../result.js";
+import type { AudioInput } from "../audio/source.js";
+import { analyze, type AnalyzeOptions, analyzerOptions } from "../pipeline/analyze.js";
+import { type AnalysisFailure, type AnalysisOutcome, TrackprobeError } from "../result.js";
 import { engineKey } from "./fingerprint.js";
-import { ContentHasher, hashFileAndLength } from "./hash.js";
+import { ContentHasher, hashBytes, hashFileAndLength } from "./hash.js";
 import { type FileStamp, isCacheable, optionsKey, outcomeOf, type ResultCache, sameStamp, stampOf } from "./store.js";
 
-export interface CachedAnalyzeOptions {
-  features?: readonly FeatureName[];
-  /** Name reported as `file` (default: the path as given). */
-  name?: string;
-  signal?: AbortSignal;
-  /** Seconds of audio decoded so far, as decoding goes on (see AnalyzeOptions.onProgress). */
-  onProgress?: (audioSeconds: number) => void;
-  /** Analyse again a file whose earlier failure is cached. Default: false (the failure is returned). */
+/** analyze()'s options (the analyser options are part of the cache key), and how to treat cached failures. */
+export interface CachedAnalyzeOptions
+  extends Pick<AnalyzeOptions, "features" | "name" | "signal" | "onProgress" | "onPreview" | "bpmRange" | "beatActivation"> {
+  /** Analyse again an input whose earlier failure is cached. Default: false (the failure is returned). */
   retryFailed?: boolean;
-  /** Tempo range (AnalyzeOptions.bpmRange); part of the cache key. */
-  bpmRange?: BpmRange;
 }
 
 export interface CachedAnalysis {
@@ -59,14 +57,11 @@ async function statPath(path: string, name: string): Promise<{ stamp: FileStamp;
   }
 }
 
-export async function analyzeCached(path: string, cache: ResultCache | null, options: CachedAnalyzeOptions = {}): Promise<CachedAnalysis> {
-  const name = options.name ?? path;
+export async function analyzeCached(input: AudioInput, cache: ResultCache | null, options: CachedAnalyzeOptions = {}): Promise<CachedAnalysis> {
+  const name = options.name ?? (typeof input === "string" ? input : input instanceof Uint8Array ? "<buffer>" : "<stream>");
   const features = options.features ?? AVAILABLE_FEATURES;
-  if (!cache) return { outcome: await analyzeOutcome(path, name, features, options), source: "analysed" };
-  const abs = resolve(path);
-  const st = await statPath(path, name);
-  if ("error" in st) return { outcome: st, source: "analysed" };
-  const { stamp } = st;
+  const analysis = { ...options, features, name };
+  if (!cache) return { outcome: await analyzeOutcome(input, analysis), source: "analysed" };
   const engine = engineKey();
   let opts: string;
   try {
@@ -75,15 +70,29 @@ export async function analyzeCached(path: string, cache: ResultCache | null, opt
     if (e instanceof TrackprobeError) return { outcome: failure(name, e.code, e.message), source: "analysed" };
     throw e;
   }
+  if (input instanceof Uint8Array) {
+    const hash = hashBytes(input);
+    const entry = cache.entry(hash, engine, opts);
+    if (entry && (entry.status === "ok" || !options.retryFailed)) return { outcome: outcomeOf(entry, name), source: "cache", hash };
+    const outcome = await analyzeOutcome(input, analysis);
+    if (isCacheable(outcome)) cache.put(hash, engine, opts, outcome);
+    return { outcome, source: "analysed", hash };
+  }
+  if (typeof input !== "string") return readOnce(input, analysis, cache, engine, opts, undefined);
+  const path = input;
+  const abs = resolve(path);
+  const st = await statPath(path, name);
+  if ("error" in st) return { outcome: st, source: "analysed" };
+  const { stamp } = st;
   // Size 0 is also what stat says of /proc and /sys files, which do hold bytes.
-  if (!st.regular || stamp.size === 0) return readOnce(path, name, features, cache, engine, opts, options, st.regular ? stamp : undefined);
+  if (!st.regular || stamp.size === 0) return readOnce(path, analysis, cache, engine, opts, st.regular ? stamp : undefined);
   let hash = cache.memoFor(abs, stamp)?.hash ?? null;
   const fromMemo = hash !== null;
   if (!hash) {
     try {
       const h = await hashFileAndLength(path);
       // More or fewer bytes than stat said: the file is being written, or is not what it seems.
-      if (h.bytes !== stamp.size) return readOnce(path, name, features, cache, engine, opts, options, undefined);
+      if (h.bytes !== stamp.size) return readOnce(path, analysis, cache, engine, opts, undefined);
       hash = h.hash;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -99,7 +108,7 @@ export async function analyzeCached(path: string, cache: ResultCache | null, opt
     return { outcome, source: "cache", hash, stamp };
   }
   const read = new ContentHasher();
-  const outcome = await analyzeOutcome(path, name, features, { ...options, tap: read });
+  const outcome = await analyzeOutcome(path, { ...analysis, tap: read });
   // Only store what describes the bytes that were hashed: a file rewritten meanwhile is not
   // stored (the stamp moved, or the bytes decoded, when read to the end, hash differently).
   const after = await statPath(path, name);
@@ -112,31 +121,25 @@ export async function analyzeCached(path: string, cache: ResultCache | null, opt
 
 /** Analyses input that is read once, hashing it as it goes; stores by that hash, never a path memo. */
 async function readOnce(
-  path: string,
-  name: string,
-  features: readonly FeatureName[],
+  input: AudioInput,
+  analysis: AnalyzeOptions & { name: string },
   cache: ResultCache,
   engine: string,
   opts: string,
-  options: CachedAnalyzeOptions,
   stamp: FileStamp | undefined,
 ): Promise<CachedAnalysis> {
   const read = new ContentHasher();
-  const outcome = await analyzeOutcome(path, name, features, { ...options, tap: read });
+  const outcome = await analyzeOutcome(input, { ...analysis, tap: read });
   const hash = read.digest(); // null: the analysis ended before the input did
   if (hash !== null && isCacheable(outcome)) cache.put(hash, engine, opts, outcome);
   return { outcome, source: "analysed", hash: hash ?? undefined, stamp };
 }
 
 /** analyze() with every error turned into a failure outcome, except an abort (rethrown). */
-export async function analyzeOutcome(
-  path: string,
-  name: string,
-  features: readonly FeatureName[],
-  { signal, onProgress, tap, bpmRange }: Pick<CachedAnalyzeOptions, "signal" | "onProgress" | "bpmRange"> & { tap?: ByteTap } = {},
-): Promise<AnalysisOutcome> {
+export async function analyzeOutcome(input: AudioInput, options: AnalyzeOptions & { name: string }): Promise<AnalysisOutcome> {
+  const { name, signal } = options;
   try {
-    return await analyze(path, { features, name, signal, onProgress, tap, bpmRange });
+    return await analyze(input, options);
   } catch (e) {
     if (signal?.aborted) throw e;
     if (e instanceof TrackprobeError) return failure(name, e.code, e.message);

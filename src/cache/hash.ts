@@ -20,6 +20,11 @@ export async function hashFile(path: string): Promise<string> {
   return (await hashFileAndLength(path)).hash;
 }
 
+/** The content hash of bytes in memory (the same hash as of a file holding them). */
+export function hashBytes(bytes: Uint8Array): string {
+  return createHash(ALGORITHM).update(bytes).digest("hex");
+}
+
 /** The content hash and the number of bytes it covers (which may differ from what stat said). */
 export async function hashFileAndLength(path: string): Promise<{ hash: string; bytes: number }> {
   const handle = await fs.open(path, "r");

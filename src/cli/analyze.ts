@@ -5,12 +5,13 @@ import { glob } from "tinyglobby";
 import { encodeWavFloat32 } from "../audio/wav-writer.js";
 import { AVAILABLE_FEATURES } from "../analyzers/registry.js";
 import { renderDemoTrack } from "../demo-track.js";
-import { analyze } from "../pipeline/analyze.js";
+import type { AnalyzeOptions } from "../pipeline/analyze.js";
 import { type AnalysisOutcome, type BpmRange, type FeatureName, isFailure, TrackprobeError } from "../result.js";
+import { ProgressLine } from "./progress-line.js";
 import { parseBpmRange } from "../analyzers/tempo.js";
 import { formatOfPath, formatResults, OUTPUT_FORMATS, type OutputFormat } from "./format.js";
 import { UsageError } from "./usage-error.js";
-import { analyzeCached } from "../cache/cached-analyze.js";
+import { analyzeCached, analyzeOutcome } from "../cache/cached-analyze.js";
 import { CacheDirError, openResultCache, resolveCacheDir } from "../cache/location.js";
 import type { ResultCache } from "../cache/store.js";
 import { checkOutputFile, writeFileAtomic } from "./write-atomic.js";
@@ -22,6 +23,7 @@ interface AnalyzeFlags {
   cache: boolean;
   cacheDir?: string;
   bpmRange?: string;
+  progress?: boolean;
 }
 
 /** Help text of --bpm-range (analyze and scan). */
@@ -42,6 +44,7 @@ export function registerAnalyze(program: Command, opts: { isDefault: boolean } =
     .option("--no-cache", "neither read nor write the result cache (the one `scan` fills)")
     .option("--cache-dir <dir>", "result cache folder (default: $TRACKPROBE_CACHE_DIR, else $XDG_CACHE_HOME/trackprobe or ~/.cache/trackprobe)")
     .option("--bpm-range <min-max>", BPM_RANGE_HELP)
+    .option("--progress", "show on standard error, per file, the audio decoded so far and previews of tempo, key and loudness (after 30 s of audio, then at 60 s, 120 s, …)")
     .addHelpText(
       "after",
       `
@@ -49,6 +52,7 @@ Examples:
   trackprobe analyze song.mp3
   trackprobe analyze --features loudness --format csv "music/**/*.flac" -o loudness.csv
   trackprobe analyze --bpm-range 70-140 ballad.mp3   # the tempo inside 70-140 BPM
+  trackprobe analyze --progress long-mix.flac         # previews while a long file is analysed
   cat song.ogg | trackprobe analyze - --format json
   trackprobe analyze            # analyses a generated demo track
   trackprobe song.mp3           # "analyze" may be left out before a file name with a dot or a slash
@@ -89,10 +93,17 @@ async function runAnalyze(patterns: string[], flags: AnalyzeFlags): Promise<numb
   if (flags.output) checkOutputFile(flags.output);
   const inputs = await expandInputs(patterns);
   const results: AnalysisOutcome[] = [];
-  const cache = flags.cache && inputs.some((i) => i.kind === "path") ? openCache(flags.cacheDir) : null;
+  const cache = flags.cache && inputs.some((i) => i.kind !== "demo") ? openCache(flags.cacheDir) : null;
   let failed = 0;
   for (const input of inputs) {
-    const outcome = input.kind === "path" && cache ? (await analyzeCached(input.path, cache, { features, retryFailed: true, bpmRange })).outcome : await analyzeOne(input, features, bpmRange);
+    const name = input.kind === "path" ? input.path : input.kind === "stdin" ? "-" : DEMO_NAME;
+    const progress = flags.progress ? new ProgressLine(name, process.stderr) : null;
+    const live = progress ? { onProgress: progress.decoded, onPreview: progress.preview } : {};
+    const outcome =
+      input.kind !== "demo" && cache
+        ? (await analyzeCached(input.kind === "path" ? input.path : process.stdin, cache, { features, retryFailed: true, bpmRange, name, ...live })).outcome
+        : await analyzeOne(input, { features, bpmRange, name, ...live });
+    progress?.end();
     if (isFailure(outcome)) {
       failed++;
       process.stderr.write(`trackprobe: ${outcome.error.message}\n`);
@@ -124,17 +135,10 @@ async function expandInputs(patterns: string[]): Promise<Input[]> {
   return out;
 }
 
-async function analyzeOne(input: Input, features: FeatureName[] | undefined, bpmRange: BpmRange | undefined): Promise<AnalysisOutcome> {
-  const file = input.kind === "path" ? input.path : input.kind === "stdin" ? "-" : DEMO_NAME;
-  try {
-    if (input.kind === "path") return await analyze(input.path, { features, bpmRange });
-    if (input.kind === "stdin") return await analyze(process.stdin, { features, name: "-", bpmRange });
-    const demo = encodeWavFloat32(renderDemoTrack(30), 44100);
-    return await analyze(demo, { features, name: DEMO_NAME, bpmRange });
-  } catch (e) {
-    if (e instanceof TrackprobeError) return { file, error: { code: e.code, message: e.message } };
-    return { file, error: { code: "INTERNAL", message: `${file}: ${(e as Error).stack ?? e}` } };
-  }
+/** Analyses one input without the cache: every error is a failure outcome. */
+function analyzeOne(input: Input, options: AnalyzeOptions & { name: string }): Promise<AnalysisOutcome> {
+  const audio = input.kind === "path" ? input.path : input.kind === "stdin" ? process.stdin : encodeWavFloat32(renderDemoTrack(30), 44100);
+  return analyzeOutcome(audio, options);
 }
 
 /**
