@@ -26,9 +26,12 @@
  *   --corpus DIR     corpus folder (default ../shared/corpus-dev beside the repo)
  *   --no-corpus      speed tables only
  *   --out FILE       Markdown report (default BENCHMARKS.md at the repo root; "-" for none)
+ *   --baseline REV   also run trackprobe as built from git revision REV (e.g. HEAD~1), all
+ *                    features, on the generated files: the pair table then shows this build ÷
+ *                    that one (a refactor's "no slowdown beyond noise", measured in one run)
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
@@ -66,10 +69,10 @@ function count(name: string, fallback: number): number {
   return n;
 }
 function usage(message: string): never {
-  console.error(`bench: ${message}\nusage: npm run bench -- [--quick] [--runs N] [--long-runs N] [--corpus DIR] [--no-corpus] [--out FILE|-]`);
+  console.error(`bench: ${message}\nusage: npm run bench -- [--quick] [--runs N] [--long-runs N] [--corpus DIR] [--no-corpus] [--out FILE|-] [--baseline REV]`);
   process.exit(2);
 }
-const known = new Set(["--quick", "--runs", "--long-runs", "--corpus", "--no-corpus", "--out"]);
+const known = new Set(["--quick", "--runs", "--long-runs", "--corpus", "--no-corpus", "--out", "--baseline"]);
 for (const a of args) if (a.startsWith("--") && !known.has(a)) usage(`unknown option ${a}`);
 
 const quick = args.includes("--quick");
@@ -78,6 +81,7 @@ const longRuns = count("--long-runs", 1);
 const corpusDir = resolve(option("--corpus") ?? join(ROOT, "..", "shared", "corpus-dev"));
 const withCorpus = !args.includes("--no-corpus");
 const outFile = option("--out") ?? join(ROOT, "BENCHMARKS.md");
+const baselineRev = option("--baseline");
 /** Tracks scored with --quick: a spread of styles (every third id). */
 const QUICK_TRACKS = 6;
 
@@ -133,10 +137,9 @@ function gitRevision(): string {
  * leaves dist/ alone), then reads which features this build has. Returns null with the reason when
  * analyze() cannot load; the trackprobe rows then say so and the peers still run.
  */
-async function buildTrackprobe(): Promise<{ cli: string; available: FeatureName[] | null; why: string }> {
-  const outDir = join(OUT, "dist");
+async function buildTrackprobe(root = ROOT, outDir = join(OUT, "dist")): Promise<{ cli: string; available: FeatureName[] | null; why: string }> {
   const tsc = join(ROOT, "node_modules", ".bin", "tsc");
-  const r = spawnSync(tsc, ["-p", join(ROOT, "tsconfig.json"), "--outDir", outDir], { encoding: "utf8" });
+  const r = spawnSync(tsc, ["-p", join(root, "tsconfig.json"), "--outDir", outDir], { encoding: "utf8" });
   if (r.status !== 0) log(`bench: tsc reported errors (emitted anyway):\n${(r.stdout + r.stderr).trim().split("\n").slice(0, 8).join("\n")}`);
   const cli = join(outDir, "cli", "main.js");
   try {
@@ -147,6 +150,20 @@ async function buildTrackprobe(): Promise<{ cli: string; available: FeatureName[
     log(`bench: ${why}`);
     return { cli, available: null, why };
   }
+}
+
+/**
+ * Extracts revision `rev`'s src/ and tsconfig.json into bench/out/baseline (git archive) and
+ * compiles it there; its packages resolve from the repository's node_modules.
+ */
+async function buildBaseline(rev: string): Promise<{ cli: string; available: FeatureName[] | null; why: string; rev: string }> {
+  const short = spawnSync("git", ["rev-parse", "--short", rev], { cwd: ROOT, encoding: "utf8" }).stdout?.trim();
+  if (!short) usage(`--baseline: "${rev}" is not a git revision here`);
+  const dir = join(OUT, "baseline");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  execFileSync("bash", ["-c", `git archive ${short} src tsconfig.json | tar -x -C ${JSON.stringify(dir)}`], { cwd: ROOT });
+  return { ...(await buildTrackprobe(dir, join(dir, "dist"))), rev: short };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,8 +271,13 @@ const peers = [
   ...(aubio ? aubioTools(tpRhythm.name) : []),
 ];
 if (!aubio) log("bench: aubio not installed (apt-get install aubio-tools): its rows are skipped");
-const tools: Tool[] = [ffmpegFloor, tpLoudness, tpAll, tpAllThreads, tpRhythm, tpKey, tpDance, ...peers];
-const corpusTools = tools.filter((t) => t !== tpAllThreads); // a speed comparison: same answers
+const baseline = baselineRev ? await buildBaseline(baselineRev) : null;
+// The same job as built from another revision: a peer whose counterpart is this build's.
+const tpBaseline = baseline
+  ? { ...trackprobeTool(baseline.cli, baseline.available, baseline.why, null, `@${baseline.rev} all features (--baseline)`), kind: "peer" as const, counterpart: tpAll.name }
+  : null;
+const tools: Tool[] = [ffmpegFloor, tpLoudness, tpAll, tpAllThreads, ...(tpBaseline ? [tpBaseline] : []), tpRhythm, tpKey, tpDance, ...peers];
+const corpusTools = tools.filter((t) => t !== tpAllThreads && t !== tpBaseline); // speed comparisons: same answers
 
 const machine = {
   date: started.toISOString().replace(/\.\d+Z$/, "Z"),

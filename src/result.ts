@@ -199,6 +199,17 @@ export function isFailure(o: AnalysisOutcome): o is AnalysisFailure {
   return (o as AnalysisFailure).error !== undefined;
 }
 
+/** A failure value for `file` (the message should name the file). */
+export function failureOf(file: string, code: ErrorCode, message: string): AnalysisFailure {
+  return { file, error: { code, message } };
+}
+
+/** An error thrown while analysing `file` as a failure value: a TrackprobeError keeps its code; anything else is INTERNAL, with its stack. */
+export function failureOfError(file: string, e: unknown): AnalysisFailure {
+  if (e instanceof TrackprobeError) return failureOf(file, e.code, e.message);
+  return failureOf(file, "INTERNAL", `${file}: ${(e as Error)?.stack ?? e}`);
+}
+
 /** The error type every part of trackprobe throws for problems with the input or options. */
 export class TrackprobeError extends Error {
   constructor(

@@ -16,11 +16,11 @@ import { onsetRate, pulse } from "./pulse.js";
 import { defineAnalyzer, defineInternal } from "./contract.js";
 import { loudnessAnalyzer } from "./loudness.js";
 import { rhythmModel } from "./rhythm.js";
+import { roundTo as round } from "../numbers.js";
 
 /** RMS of the 10 ms frames below which the track counts as silent (−70 dBFS, the loudness gate). */
 const SILENCE_RMS = 10 ** (-70 / 20);
 
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 function isSilent(levels: LevelStream): boolean {
   const s = levels.frameStd;

@@ -31,6 +31,7 @@
 import type { Tempo, TempoCurve } from "../result.js";
 import type { DfaResult } from "./dfa.js";
 import type { Pulse } from "./pulse.js";
+import { clamp01 } from "../numbers.js";
 
 export interface DanceabilityParts {
   D: number;
@@ -64,25 +65,23 @@ export interface RhythmContext {
   tempoCurve?: TempoCurve | null;
 }
 
-export const clip01 = (x: number) => (x < 0 ? 0 : x > 1 ? 1 : Number.isNaN(x) ? 0 : x);
-
 export function tempoPreference(bpm: number): number {
   const octaves = Math.log2(bpm / 120) / 0.7;
   return Math.exp(-0.5 * octaves * octaves);
 }
 
 export function danceabilityScore(dfa: DfaResult, pulse: Pulse, rhythm: RhythmContext): DanceabilityParts {
-  const D = clip01((dfa.value - 0.9) / 0.8);
-  const P = clip01(pulse.clarity / 0.8);
-  let stability = clip01((pulse.stability - 0.6) / 0.4);
+  const D = clamp01((dfa.value - 0.9) / 0.8);
+  const P = clamp01(pulse.clarity / 0.8);
+  let stability = clamp01((pulse.stability - 0.6) / 0.4);
   const { tempo, tempoCurve } = rhythm;
   if (tempo && tempoCurve && tempoCurve.points.length >= 3) {
-    stability = (stability + clip01(1 - (tempoCurve.spread / tempo.bpm - 0.02) / 0.08)) / 2;
+    stability = (stability + clamp01(1 - (tempoCurve.spread / tempo.bpm - 0.02) / 0.08)) / 2;
   }
   const S = P * stability;
-  const B = tempo === undefined ? P : tempo ? clip01(tempo.confidence) : 0;
+  const B = tempo === undefined ? P : tempo ? clamp01(tempo.confidence) : 0;
   const T = tempo === undefined ? 0.5 : tempo ? tempoPreference(tempo.bpm) : 0;
   const r = 0.4 * P + 0.2 * S + 0.25 * B + 0.15 * T;
-  const index = clip01(r * (0.7 + 0.3 * D * P));
+  const index = clamp01(r * (0.7 + 0.3 * D * P));
   return { D, P, S, B, T, rhythm: r, index, score: calibratedScore(index) };
 }

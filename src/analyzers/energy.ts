@@ -14,7 +14,7 @@
  * within 30 dB of the track's 95th-percentile frame power, so fades and pauses do not count.
  */
 import type { TimbreStream } from "../features/timbre.js";
-import { clip01 } from "./danceability.js";
+import { clamp01 } from "../numbers.js";
 
 export interface EnergyInputs {
   integratedLufs: number;
@@ -56,11 +56,11 @@ export function activeTimbre(t: TimbreStream): { centroidHz: number; flatness: n
 
 export function energyScore(x: EnergyInputs): EnergyParts {
   const { centroidHz, flatness } = activeTimbre(x.timbre);
-  const L = clip01((x.integratedLufs + 30) / 22);
-  const C = 1 - clip01((x.dynamicComplexity - 3) / 9);
+  const L = clamp01((x.integratedLufs + 30) / 22);
+  const C = 1 - clamp01((x.dynamicComplexity - 3) / 9);
   const R = 1 - Math.exp(-x.onsetRate / 3);
-  const Br = clip01((centroidHz - 500) / 2500);
-  const F = clip01(flatness / 0.15);
-  const energy = clip01(0.35 * L + 0.15 * C + 0.2 * R + 0.15 * Br + 0.15 * F);
+  const Br = clamp01((centroidHz - 500) / 2500);
+  const F = clamp01(flatness / 0.15);
+  const energy = clamp01(0.35 * L + 0.15 * C + 0.2 * R + 0.15 * Br + 0.15 * F);
   return { L, C, R, Br, F, centroidHz, flatness, energy };
 }

@@ -56,6 +56,7 @@ import type { ChromaStream } from "../features/chroma.js";
 import type { Key, KeySegment } from "../result.js";
 import { camelot, keyName, keyOfIndex, openKey } from "./key-notation.js";
 import { defineAnalyzer } from "./contract.js";
+import { clamp01, roundTo as round } from "../numbers.js";
 
 type Profile = { major: readonly number[]; minor: readonly number[] };
 
@@ -501,8 +502,6 @@ function toSegments(path: Int32Array, bps: number, n: number): { start: number; 
   });
 }
 
-const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
-const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
 /** Key and mode, with the key of each part of the track and the tuning. */
 export const keyAnalyzer = defineAnalyzer({

@@ -11,6 +11,7 @@
 import type { LoudnessBlocks } from "../features/loudness-meter.js";
 import type { Loudness } from "../result.js";
 import { defineAnalyzer } from "./contract.js";
+import { roundTo } from "../numbers.js";
 
 const ABSOLUTE_GATE_LUFS = -70;
 const INTEGRATED_RELATIVE_GATE_LU = -10;
@@ -60,7 +61,7 @@ export function loudnessRange(sub: Float64Array): number | null {
   return at(0.95) - at(0.1);
 }
 
-const round2 = (x: number | null): number | null => (x === null ? null : Math.round(x * 100) / 100);
+const round2 = (x: number | null): number | null => (x === null ? null : roundTo(x, 2));
 
 export function loudness(blocks: LoudnessBlocks): Loudness {
   const integrated = integratedLoudness(blocks.subBlockPower);

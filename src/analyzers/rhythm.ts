@@ -23,6 +23,10 @@ import { LEVEL_WEIGHTS, levelFeatures, SLOW_LEVEL_THRESHOLD, slowLevelProbabilit
 import { interp, lagCorrelation } from "../dsp/series.js";
 import { beatNovelty, type Novelty, spectralFluxActivation } from "./beat-activation.js";
 import { alternativeOf, localPeriodicity, MAX_BPM, MIN_BPM, salienceAt, saliencePeaks, type TempoSalience, tempoCandidates, tempoSalience } from "./tempo.js";
+import { clamp01, roundTo } from "../numbers.js";
+
+const round1 = (x: number) => roundTo(x, 1);
+const round3 = (x: number) => roundTo(x, 3);
 
 export interface Rhythm {
   tempo: Tempo | null;
@@ -53,8 +57,6 @@ const DOUBLE_MIN = 0.2;
 /** Beats per tempo-curve point. */
 const CURVE_BEATS = 4;
 
-const round1 = (x: number) => Math.round(x * 10) / 10;
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export interface RhythmOptions {
   /**
@@ -298,7 +300,6 @@ function median(x: number[]): number {
   const s = [...x].sort((a, b) => a - b);
   return s.length ? s[s.length >> 1] : 0;
 }
-const clamp01 = (x: number) => (x < 0 ? 0 : x > 1 ? 1 : x);
 /** Smoothstep on [0, 1]. */
 const smooth = (x: number) => {
   const t = clamp01(x);

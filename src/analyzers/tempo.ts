@@ -20,6 +20,10 @@ import type { OnsetStream } from "../features/onset.js";
 import { type BpmRange, type TempoCandidate, TrackprobeError } from "../result.js";
 import { autocorrelation, interp } from "../dsp/series.js";
 import type { Novelty } from "./beat-activation.js";
+import { roundTo } from "../numbers.js";
+
+const round1 = (x: number) => roundTo(x, 1);
+const round3 = (x: number) => roundTo(x, 3);
 
 export const MIN_BPM = 40;
 export const MAX_BPM = 250;
@@ -263,8 +267,6 @@ export function tempoCandidates(ts: TempoSalience, bpm: number, evidence: number
   const total = rho.reduce((a, r) => a + r, 0);
   const rival = Math.max(0, ...rho.slice(1));
   const margin = list[0].e > 0 ? Math.max(0, 1 - rival) : 0;
-  const round1 = (x: number) => Math.round(x * 10) / 10;
-  const round3 = (x: number) => Math.round(x * 1000) / 1000;
   const candidates = list
     .map((c, i) => ({ i, bpm: round1(c.bpm), weight: rho[i] / total }))
     .sort((a, b) => b.weight - a.weight || a.i - b.i)

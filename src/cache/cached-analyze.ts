@@ -16,7 +16,7 @@ import { resolve } from "node:path";
 import { AVAILABLE_FEATURES } from "../analyzers/registry.js";
 import type { AudioInput } from "../audio/source.js";
 import { analyze, type AnalyzeOptions, analyzerOptions } from "../pipeline/analyze.js";
-import { type AnalysisFailure, type AnalysisOutcome, TrackprobeError } from "../result.js";
+import { type AnalysisFailure, type AnalysisOutcome, failureOf, failureOfError, TrackprobeError } from "../result.js";
 import { engineKey } from "./fingerprint.js";
 import { ContentHasher, hashBytes, hashFileAndLength } from "./hash.js";
 import { type FileStamp, isCacheable, optionsKey, outcomeOf, type ResultCache, sameStamp, stampOf } from "./store.js";
@@ -48,12 +48,12 @@ export async function statFile(path: string, name: string): Promise<FileStamp | 
 async function statPath(path: string, name: string): Promise<{ stamp: FileStamp; regular: boolean } | AnalysisFailure> {
   try {
     const st = await fs.stat(path, { bigint: true });
-    if (st.isDirectory()) return failure(name, "UNREADABLE", `${name}: is a directory, not an audio file`);
+    if (st.isDirectory()) return failureOf(name, "UNREADABLE", `${name}: is a directory, not an audio file`);
     return { stamp: stampOf(st), regular: st.isFile() };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return failure(name, "NOT_FOUND", `${name}: no such file`);
-    return failure(name, "UNREADABLE", `${name}: cannot read (${code ?? String(e)})`);
+    if (code === "ENOENT") return failureOf(name, "NOT_FOUND", `${name}: no such file`);
+    return failureOf(name, "UNREADABLE", `${name}: cannot read (${code ?? String(e)})`);
   }
 }
 
@@ -67,7 +67,7 @@ export async function analyzeCached(input: AudioInput, cache: ResultCache | null
   try {
     opts = optionsKey(features, analyzerOptions(options));
   } catch (e) {
-    if (e instanceof TrackprobeError) return { outcome: failure(name, e.code, e.message), source: "analysed" };
+    if (e instanceof TrackprobeError) return { outcome: failureOf(name, e.code, e.message), source: "analysed" };
     throw e;
   }
   if (input instanceof Uint8Array) {
@@ -96,7 +96,7 @@ export async function analyzeCached(input: AudioInput, cache: ResultCache | null
       hash = h.hash;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      return { outcome: failure(name, "UNREADABLE", `${name}: cannot read (${code ?? String(e)})`), source: "analysed" };
+      return { outcome: failureOf(name, "UNREADABLE", `${name}: cannot read (${code ?? String(e)})`), source: "analysed" };
     }
   }
   const entry = cache.entry(hash, engine, opts);
@@ -142,11 +142,6 @@ export async function analyzeOutcome(input: AudioInput, options: AnalyzeOptions 
     return await analyze(input, options);
   } catch (e) {
     if (signal?.aborted) throw e;
-    if (e instanceof TrackprobeError) return failure(name, e.code, e.message);
-    return failure(name, "INTERNAL", `${name}: ${(e as Error).stack ?? e}`);
+    return failureOfError(name, e);
   }
-}
-
-export function failure(file: string, code: TrackprobeError["code"], message: string): AnalysisFailure {
-  return { file, error: { code, message } };
 }

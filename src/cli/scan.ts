@@ -5,7 +5,7 @@ import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { AVAILABLE_FEATURES } from "../analyzers/registry.js";
 import { openResultCache, resolveCacheDir } from "../cache/location.js";
-import { DEFAULT_SECONDS_PER_AUDIO_MINUTE } from "../library/pool.js";
+import { DEFAULT_SECONDS_PER_AUDIO_MINUTE } from "../pool/pool.js";
 import { type ScanProgress, type ScanSummary, scanLibrary } from "../library/scan.js";
 import { KEY_NOTATIONS, type KeyNotation, type TagReport, type TagSettings } from "../library/tags.js";
 import { removeStaleTemps, tempPathFor } from "../temp-files.js";

@@ -11,9 +11,10 @@
 import { resolve } from "node:path";
 import { engineKey } from "../cache/fingerprint.js";
 import { optionsKey, outcomeOf, ResultCache } from "../cache/store.js";
-import { type AnalysisOutcome, type BpmRange, type ErrorCode, type FeatureName, isFailure } from "../result.js";
+import { type AnalysisOutcome, type BpmRange, type ErrorCode, type FeatureName, failureOf, isFailure } from "../result.js";
 import { analyzerOptions } from "../pipeline/analyze.js";
-import { type ScanWorkerData, WorkerPool } from "./pool.js";
+import { AnalysisPool } from "../pool/pool.js";
+import type { TagSettings } from "./tags.js";
 import type { TagAction, TagReport } from "./tags.js";
 import { hasAudioExtension, sniffFile, walk } from "./walk.js";
 
@@ -28,7 +29,7 @@ export interface ScanOptions {
   /** Tempo range (AnalyzeOptions.bpmRange); part of the cache key. */
   bpmRange?: BpmRange;
   hidden?: boolean;
-  writeTags?: ScanWorkerData["writeTags"];
+  writeTags?: TagSettings | null;
   /** Per-file time limit in seconds per minute of audio (default DEFAULT_SECONDS_PER_AUDIO_MINUTE); null: none. */
   secondsPerAudioMinute?: number | null;
   /** Stops the scan: nothing new is started, files in flight are aborted, finished results stay. */
@@ -103,7 +104,8 @@ export async function scanLibrary(o: ScanOptions): Promise<ScanSummary> {
     cacheFile: cache?.path ?? null,
   };
   let walking = true;
-  let pool: WorkerPool | null = null;
+  let pool: AnalysisPool | null = null;
+  const jobOptions = { features: o.features, retryFailed: !!o.retryFailed, writeTags: o.writeTags ?? null, bpmRange: o.bpmRange };
   const pending = new Set<Promise<void>>();
   const wantOutcomes = !!o.onOutcome;
 
@@ -138,15 +140,11 @@ export async function scanLibrary(o: ScanOptions): Promise<ScanSummary> {
     if (!hasAudioExtension(path)) return skip("not audio");
     summary.files++;
     const what = note === "empty" ? "file is empty (0 bytes)" : note === "text" ? "this is a text file, not audio" : "not a recognised audio format";
-    finish({ file: path, error: { code: note === "empty" ? "EMPTY" : "UNSUPPORTED_FORMAT", message: `${path}: ${what}` } }, "analysed");
+    finish(failureOf(path, note === "empty" ? "EMPTY" : "UNSUPPORTED_FORMAT", `${path}: ${what}`), "analysed");
   };
   const dispatch = (path: string) => {
-    pool ??= new WorkerPool({
-      size: o.jobs,
-      data: { cacheDir: o.cacheDir, features: o.features, retryFailed: !!o.retryFailed, writeTags: o.writeTags ?? null, bpmRange: o.bpmRange },
-      secondsPerAudioMinute: o.secondsPerAudioMinute,
-    });
-    const p = pool.run(path).then((r) => {
+    pool ??= new AnalysisPool({ size: o.jobs, setup: { cacheDir: o.cacheDir }, secondsPerAudioMinute: o.secondsPerAudioMinute });
+    const p = pool.run({ path }, jobOptions).then((r) => {
       pending.delete(p);
       if (r.type === "aborted") return;
       if (r.source === "analysed" && (!isFailure(r.outcome) || !["UNREADABLE", "NOT_FOUND"].includes(r.outcome.error.code))) summary.decoded++;
@@ -170,7 +168,7 @@ export async function scanLibrary(o: ScanOptions): Promise<ScanSummary> {
       }
       if (ev.type === "error") {
         summary.files++;
-        finish({ file: ev.path, error: { code: ev.code === "ENOENT" ? "NOT_FOUND" : "UNREADABLE", message: ev.message } }, "analysed");
+        finish(failureOf(ev.path, ev.code === "ENOENT" ? "NOT_FOUND" : "UNREADABLE", ev.message), "analysed");
         continue;
       }
       const path = ev.path;
@@ -197,7 +195,7 @@ export async function scanLibrary(o: ScanOptions): Promise<ScanSummary> {
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code ?? "EIO";
           summary.files++;
-          finish({ file: path, error: { code: "UNREADABLE", message: `${path}: cannot read (${code})` } }, "analysed");
+          finish(failureOf(path, "UNREADABLE", `${path}: cannot read (${code})`), "analysed");
           continue;
         }
         if (kind !== "audio") {
@@ -217,10 +215,10 @@ export async function scanLibrary(o: ScanOptions): Promise<ScanSummary> {
     o.signal?.removeEventListener("abort", onAbort);
     summary.interrupted = !!o.signal?.aborted;
     if (summary.interrupted) {
-      (pool as WorkerPool | null)?.abort();
+      (pool as AnalysisPool | null)?.abort();
       while (pending.size > 0) await Promise.race(pending);
     }
-    await (pool as WorkerPool | null)?.close();
+    await (pool as AnalysisPool | null)?.close();
     cache?.close();
     summary.seconds = (performance.now() - t0) / 1000;
   }

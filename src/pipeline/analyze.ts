@@ -10,6 +10,7 @@ import { FrontEnd, type StreamDef } from "../features/frontend.js";
 import { type StreamName, STREAMS, type Streams } from "../features/streams.js";
 import { checkBpmRange } from "../analyzers/tempo.js";
 import { type Analysis, type AnalyzerOptions, type BpmRange, type FeatureName, TrackprobeError, VERSION } from "../result.js";
+import { roundTo as round } from "../numbers.js";
 
 export interface AnalyzeOptions {
   /** What to compute; default: everything available. Dependencies are computed as needed. */
@@ -205,4 +206,3 @@ function reorder(r: Analysis): Analysis {
   return { ...rest, warnings, timings, version };
 }
 
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -2,13 +2,13 @@
  * Fuzzing analyze(): small generated files of every format, mutated (bit flips, byte overwrites,
  * header-field corruption, truncation, splices) with the container checksums recomputed where a
  * format has them (Ogg page CRC-32, FLAC frame CRC-8/CRC-16), so the mutants reach the codecs
- * instead of being dropped by the container parser. Each mutant runs through analyze() in a
- * worker thread of this process (fuzz-worker.ts) under a watchdog, and is classified:
+ * instead of being dropped by the container parser. Each mutant runs through analyze() on the
+ * analysis pool (src/pool/pool.ts: a worker thread under its watchdog), and is classified:
  *
  *   ok        an Analysis that the JSON schema accepts and whose numbers are all finite
  *   expected  a TrackprobeError (the input is bad and says so)
- *   raw       any other error, or a crashed worker: a bug
- *   hang      no answer within the time limit (aborted, or the worker had to be terminated)
+ *   raw       any other error (INTERNAL), or a crashed worker: a bug
+ *   hang      no answer within the time limit (the worker had to be terminated: TIMEOUT)
  *   invalid   an Analysis that the schema rejects or that holds NaN/Infinity: a bug
  *
  * Used by test/fuzz.test.ts (a few mutants, fixed seed) and scripts/fuzz.ts (thousands).
@@ -17,8 +17,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Worker } from "node:worker_threads";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { encodeWavFloat32 } from "../../src/audio/wav-writer.js";
+import { AnalysisPool } from "../../src/pool/pool.js";
 import { renderDemoTrack } from "../../src/demo-track.js";
 import { encodeWav } from "../signals/wav.js";
 
@@ -441,87 +442,49 @@ export interface Outcome {
   ms: number;
 }
 
-/** What the worker answers for one mutant. */
-export interface WorkerAnswer {
-  id: number;
-  verdict: Exclude<Verdict, "hang"> | "aborted";
-  detail: string;
+const schema = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "schema", "analysis.schema.json"), "utf8"));
+const validate = new Ajv2020({ allErrors: true }).compile(schema);
+
+/** Paths of the numbers that are NaN or infinite (JSON would turn them into null). */
+export function nonFinite(x: unknown, path = "$"): string[] {
+  if (typeof x === "number") return Number.isFinite(x) ? [] : [`${path}=${x}`];
+  if (Array.isArray(x)) return x.flatMap((v, i) => nonFinite(v, `${path}[${i}]`));
+  if (x && typeof x === "object") return Object.entries(x).flatMap(([k, v]) => nonFinite(v, `${path}.${k}`));
+  return [];
 }
 
-const FROM_SOURCE = import.meta.url.endsWith(".ts");
-const WORKER_URL = new URL(FROM_SOURCE ? "./fuzz-worker.ts" : "./fuzz-worker.js", import.meta.url);
-
 /**
- * Runs mutants one at a time in a worker thread. The worker aborts an analysis at `timeoutMs`
- * (AbortSignal); a worker that does not answer `graceMs` later is stuck (a loop that never yields)
- * and is terminated, and a fresh one takes over.
+ * Runs mutants one at a time on the analysis pool (one worker, no cache). The pool's watchdog
+ * stops a mutant at `timeoutMs` (per minute of audio; the seeds are shorter): its worker is
+ * terminated and replaced, and the mutant is a hang.
  */
 export class FuzzRunner {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private pending: { id: number; resolve: (a: WorkerAnswer | { crashed: string }) => void } | null = null;
-  restarts = 0;
+  private readonly pool: AnalysisPool;
 
-  constructor(
-    private readonly timeoutMs: number,
-    private readonly graceMs = 5000,
-  ) {}
-
-  private start(): Worker {
-    const boot = FROM_SOURCE
-      ? `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`
-      : `import(${JSON.stringify(WORKER_URL.href)})`;
-    const w = new Worker(boot, { eval: true });
-    w.on("message", (a: WorkerAnswer) => {
-      if (this.pending?.id === a.id) this.pending.resolve(a);
-    });
-    const died = (why: string) => {
-      if (this.worker === w) this.worker = null;
-      this.pending?.resolve({ crashed: why });
-    };
-    w.on("error", (e) => died(`worker error: ${e.stack ?? e}`));
-    w.on("exit", (code) => died(`worker exited (${code})`));
-    w.unref();
-    return w;
+  constructor(private readonly timeoutMs: number) {
+    this.pool = new AnalysisPool({ size: 1, setup: { cacheDir: null }, secondsPerAudioMinute: timeoutMs / 1000 });
   }
 
   async run(m: Mutant): Promise<Outcome> {
-    this.worker ??= this.start();
-    const w = this.worker;
-    const id = this.nextId++;
     const t0 = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const answer = await new Promise<WorkerAnswer | { crashed: string } | "stuck">((resolve) => {
-      this.pending = { id, resolve };
-      timer = setTimeout(() => resolve("stuck"), this.timeoutMs + this.graceMs);
-      const bytes = new Uint8Array(m.bytes);
-      w.postMessage({ id, bytes, name: `${m.format}#${m.index}`, timeoutMs: this.timeoutMs }, [bytes.buffer]);
-    });
-    clearTimeout(timer);
-    this.pending = null;
+    const answer = await this.pool.run({ bytes: new Uint8Array(m.bytes), name: `${m.format}#${m.index}` });
     const ms = performance.now() - t0;
-    if (answer === "stuck") {
-      this.worker = null;
-      this.restarts++;
-      await w.terminate();
-      return { verdict: "hang", detail: `no answer in ${this.timeoutMs + this.graceMs} ms (worker terminated)`, ms };
+    if (answer.type === "aborted") return { verdict: "hang", detail: "aborted", ms };
+    const r = answer.outcome;
+    if ("error" in r) {
+      const { code, message } = r.error;
+      if (code === "TIMEOUT") return { verdict: "hang", detail: message, ms };
+      if (code === "INTERNAL") return { verdict: "raw", detail: message.split("\n").slice(0, 6).join("\n"), ms };
+      return { verdict: "expected", detail: code, ms };
     }
-    if ("crashed" in answer) {
-      this.worker = null;
-      this.restarts++;
-      return { verdict: "raw", detail: answer.crashed, ms };
-    }
-    if (answer.verdict === "aborted") return { verdict: "hang", detail: `aborted after ${this.timeoutMs} ms`, ms };
-    return { verdict: answer.verdict, detail: answer.detail, ms };
+    const bad = nonFinite(r);
+    if (bad.length > 0) return { verdict: "invalid", detail: `non-finite: ${bad.slice(0, 5).join(", ")}`, ms };
+    if (!validate(JSON.parse(JSON.stringify(r)))) return { verdict: "invalid", detail: JSON.stringify(validate.errors).slice(0, 500), ms };
+    return { verdict: "ok", detail: "", ms };
   }
 
-  async close(): Promise<void> {
-    const w = this.worker;
-    this.worker = null;
-    if (w) {
-      w.removeAllListeners("exit");
-      await w.terminate();
-    }
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
 
