@@ -9,6 +9,7 @@
  */
 import type { FrontEndInfo, StreamDef } from "./frontend.js";
 import { GrowableF32 } from "./growable.js";
+import { logBands } from "../dsp/filterbank.js";
 
 export interface OnsetStream {
   framesPerSecond: number;
@@ -24,28 +25,6 @@ const LOW_MAX_HZ = 200;
 const MID_MAX_HZ = 2000;
 /** Log compression log(1 + γ·|X|) with the window normalised to unit sum (a full-scale sine is 0.5). */
 const LOG_GAIN = 1000;
-
-/** Maps FFT bins to log-spaced bands: `bandOfBin[k]` (−1 for bins outside), and each band's centre. */
-export function logBands(frameSize: number, rate: number, bandsPerOctave: number, fMin: number, fMax: number) {
-  const binHz = rate / frameSize;
-  const bins = frameSize / 2 + 1;
-  const bandOfBin = new Int32Array(bins).fill(-1);
-  const centres: number[] = [];
-  let band = -1;
-  let lastEdge = -1;
-  for (let k = 1; k < bins; k++) {
-    const f = k * binHz;
-    if (f < fMin || f > fMax) continue;
-    const edge = Math.floor(bandsPerOctave * Math.log2(f / fMin));
-    if (edge !== lastEdge) {
-      band++;
-      centres.push(f);
-      lastEdge = edge;
-    }
-    bandOfBin[k] = band;
-  }
-  return { bandOfBin, bandCount: band + 1, centres: Float64Array.from(centres) };
-}
 
 /**
  * The flux of a centred 93 ms Hann frame rises as an onset enters the frame's leading half, so
