@@ -27,8 +27,8 @@ export interface WorkerSetup {
   cacheDir: string | null;
 }
 
-/** A job's audio: a file, or bytes in memory (an upload, a fuzz mutant) with the name to report. */
-export type JobInput = { path: string } | { bytes: Uint8Array; name: string };
+/** A job's audio: a file (reported as `name` when given), or bytes in memory (a fuzz mutant) with the name to report. */
+export type JobInput = { path: string; name?: string } | { bytes: Uint8Array; name: string };
 
 /** What to compute for a job, and how. */
 export interface JobOptions {
@@ -116,7 +116,7 @@ function startWorker(url: URL, setup: WorkerSetup): Worker {
   return new Worker(boot, { eval: true, workerData: setup });
 }
 
-const nameOf = (input: JobInput) => ("path" in input ? input.path : input.name);
+const nameOf = (input: JobInput) => input.name ?? (input as { path: string }).path;
 
 export class AnalysisPool {
   private readonly slots: Slot[] = [];

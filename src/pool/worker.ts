@@ -36,7 +36,7 @@ async function run(job: Extract<ToWorker, { type: "job" }>): Promise<void> {
   const controller = new AbortController();
   current = { id: job.id, controller };
   const { input, options } = job;
-  const name = "path" in input ? input.path : input.name;
+  const name = input.name ?? (input as { path: string }).path;
   let answer: JobAnswer;
   try {
     const r = await analyzeCached("path" in input ? input.path : input.bytes, cache, {
