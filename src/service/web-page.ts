@@ -22,7 +22,7 @@ const PAGE = `<!doctype html>
   body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
   main { max-width: 980px; margin: 0 auto; padding: 16px; }
   h1 { font-size: 22px; margin: 4px 0 12px; } h1 small { color: var(--muted); font-weight: 400; font-size: 14px; }
-  #drop { border: 2px dashed var(--line); border-radius: 12px; padding: 28px 16px; text-align: center; background: #fff; cursor: pointer; }
+  #drop { display: block; border: 2px dashed var(--line); border-radius: 12px; padding: 28px 16px; text-align: center; background: #fff; cursor: pointer; }
   #drop.over { border-color: var(--accent); background: #eef2ff; }
   #drop input { display: none; }
   #token-row { display: none; margin-top: 10px; } #token-row.shown { display: block; }
@@ -87,7 +87,8 @@ tokenInput.addEventListener("change", () => localStorage.setItem("trackprobe-tok
 const auth = () => (tokenInput.value ? { authorization: "Bearer " + tokenInput.value } : {});
 
 function status(text, error) { const s = $("status"); s.textContent = text; s.className = error ? "error" : ""; }
-const fmt = (x, d) => (x === null || x === undefined ? "–" : Number(x).toFixed(d));
+/** A number with d decimals and a real minus sign; "–" for none. */
+const fmt = (x, d) => (x === null || x === undefined ? "–" : Number(x).toFixed(d).replace("-", "\u2212"));
 
 const drop = $("drop");
 drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
@@ -131,7 +132,7 @@ function showPreview(p) {
   const parts = [];
   if (p.tempo !== undefined) parts.push(p.tempo ? p.tempo.bpm.toFixed(1) + " BPM" : "no tempo yet");
   if (p.key !== undefined) parts.push(p.key ? p.key.name + " (" + p.key.camelot + ")" : "no key yet");
-  if (p.loudness !== undefined) parts.push(p.loudness && p.loudness.integrated !== null ? p.loudness.integrated.toFixed(1) + " LUFS" : "silent so far");
+  if (p.loudness !== undefined) parts.push(p.loudness && p.loudness.integrated !== null ? fmt(p.loudness.integrated, 1) + " LUFS" : "silent so far");
   $("preview").textContent = "After " + Math.round(p.audioSeconds) + " s: " + parts.join(" · ");
   $("preview-box").classList.add("shown");
   status("Analysing … preview at " + Math.round(p.audioSeconds) + " s");
@@ -153,7 +154,7 @@ function render() {
   $("c-key").textContent = r.key ? r.key.name : "–";
   $("c-key-sub").textContent = r.key ? r.key.camelot + " · " + r.key.openKey : "no key";
   const l = r.loudness || {};
-  $("c-lufs").textContent = l.integrated === null || l.integrated === undefined ? "–" : l.integrated.toFixed(1) + " LUFS";
+  $("c-lufs").textContent = l.integrated === null || l.integrated === undefined ? "–" : fmt(l.integrated, 1) + " LUFS";
   $("c-lufs-sub").textContent = "range " + fmt(l.range, 1) + " LU · peak " + fmt(l.truePeak, 1) + " dBTP";
   $("c-meter").textContent = r.meter ? r.meter.beatsPerBar + "/bar" : "–";
   $("c-dur").textContent = fmt(r.duration, 1) + " s · " + (r.beats ? r.beats.length : 0) + " beats";
@@ -191,8 +192,9 @@ function drawWave() {
       g.fillRect(i, h / 2 - hi * h / 2, 1, Math.max(1, (hi - lo) * h / 2));
     }
   }
-  g.globalAlpha = 0.55; g.fillStyle = getComputedStyle(document.body).getPropertyValue("--accent");
-  for (const b of r.beats || []) g.fillRect(x(b), h * 0.15, 1, h * 0.7);
+  // beats: a faint line through the waveform and a solid tick above and below it
+  g.fillStyle = getComputedStyle(document.body).getPropertyValue("--accent");
+  for (const b of r.beats || []) { g.globalAlpha = 0.35; g.fillRect(x(b), 0, 1, h); g.globalAlpha = 1; g.fillRect(x(b), 0, 1, 8); g.fillRect(x(b), h - 8, 1, 8); }
   g.globalAlpha = 0.9; g.fillStyle = getComputedStyle(document.body).getPropertyValue("--down");
   for (const d of r.downbeats || []) g.fillRect(x(d) - 0.5, 0, 2, h);
   g.globalAlpha = 1;
@@ -220,7 +222,8 @@ function drawWheel() {
   const keyCodes = new Set([r.key && r.key.camelot].concat((r.keySegments || []).map((s) => camelotOf(s.key))).filter(Boolean));
   for (const [ring, letter, r0, r1] of [["outer", "B", 86, 126], ["inner", "A", 46, 86]]) {
     for (let n = 1; n <= 12; n++) {
-      const a0 = ((n - 1) / 12) * 2 * Math.PI - Math.PI / 2 - Math.PI / 12, a1 = a0 + (2 * Math.PI) / 12;
+      // as on the Camelot wheel: 12 at the top, then clockwise like the hours of a clock
+      const a0 = (n / 12) * 2 * Math.PI - Math.PI / 2 - Math.PI / 12, a1 = a0 + (2 * Math.PI) / 12;
       const p = (rad, a) => [c + rad * Math.cos(a), c + rad * Math.sin(a)];
       const [x0, y0] = p(r1, a0), [x1, y1] = p(r1, a1), [x2, y2] = p(r0, a1), [x3, y3] = p(r0, a0);
       const code = n + letter, main = r.key && r.key.camelot === code;
