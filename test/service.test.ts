@@ -110,7 +110,7 @@ describe("trackprobe serve", () => {
   });
 
   it("/healthz, /metrics (Prometheus) and /openapi.json (every route documented)", async () => {
-    assert.deepEqual(await (await fetch(`${svc.url}/healthz`)).json(), { status: "ok", workers: 1, queue: 0 });
+    assert.deepEqual(await (await fetch(`${svc.url}/healthz`)).json(), { status: "ok", mode: "local", workers: 1, queue: 0 });
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     assert.match(metrics, /trackprobe_jobs_total\{outcome="analysed"\} 2/);
     assert.match(metrics, /trackprobe_jobs_total\{outcome="cached"\} 1/);
@@ -197,5 +197,30 @@ describe("trackprobe serve: limits and auth", () => {
     } finally {
       await s.service.close();
     }
+  });
+});
+
+describe("trackprobe serve, the command", () => {
+  it("prints where it listens, answers, and stops cleanly on Ctrl-C; bad flags are usage errors", async () => {
+    const { spawn } = await import("node:child_process");
+    const { CLI_MAIN, runCli } = await import("./support/cli.js");
+    const p = spawn(process.execPath, ["--import", "tsx", CLI_MAIN, "serve", "--port", "0", "--no-cache"], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    const address = await new Promise<string>((resolve, reject) => {
+      p.stderr.on("data", (d) => {
+        err += d;
+        const m = /serving on (http:\/\/127\.0\.0\.1:\d+)\//.exec(err);
+        if (m) resolve(m[1]);
+      });
+      p.on("exit", () => reject(new Error(err)));
+    });
+    assert.equal((await (await fetch(`${address}/healthz`)).json()).status, "ok");
+    const code = await new Promise<number | null>((resolve) => {
+      p.on("exit", (c) => resolve(c));
+      p.kill("SIGINT");
+    });
+    assert.equal(code, 0, err);
+    assert.equal(runCli(["serve", "--port", "http"]).code, 2);
+    assert.equal(runCli(["worker"]).code, 2);
   });
 });

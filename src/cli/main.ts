@@ -7,7 +7,7 @@ import { registerAnalyze } from "./analyze.js";
 import { registerEval } from "./eval.js";
 import { registerExport } from "./export.js";
 import { registerScan } from "./scan.js";
-import { registerServe } from "./serve.js";
+import { registerServe, registerWorker } from "./serve.js";
 import { watchLauncher } from "./signals.js";
 import { CliError } from "./usage-error.js";
 
@@ -43,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   registerScan(program);
   registerExport(program);
   registerServe(program);
+  registerWorker(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -37,8 +37,9 @@ export class JobStore {
 
   constructor(private readonly keepFinished = 1000) {}
 
-  create(name: string): Job {
-    const job: Job = { id: randomUUID(), name, status: "queued", cached: false, createdAt: Date.now(), events: [], listeners: new Set() };
+  /** A new job (`id`: one the queue already knows, e.g. from before a server restart). */
+  create(name: string, id: string = randomUUID()): Job {
+    const job: Job = { id, name, status: "queued", cached: false, createdAt: Date.now(), events: [], listeners: new Set() };
     this.jobs.set(job.id, job);
     this.emit(job, { event: "queued", data: { id: job.id } });
     return job;

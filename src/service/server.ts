@@ -19,11 +19,12 @@ import { isCacheable, optionsKey, outcomeOf, type ResultCache } from "../cache/s
 import { sniffFile } from "../library/walk.js";
 import { analyzerOptions } from "../pipeline/analyze.js";
 import { AnalysisPool } from "../pool/pool.js";
-import { type Analysis, type BpmRange, type FeatureName, failureOf, TrackprobeError } from "../result.js";
+import { type Analysis, type AnalysisOutcome, type BpmRange, type FeatureName, failureOf, TrackprobeError } from "../result.js";
 import { makeTempDir } from "../temp-files.js";
 import { audioFeaturesOf } from "./audio-features.js";
 import { type Job, JobStore, type ServiceEvent } from "./jobs.js";
 import { openApiDocument } from "./openapi.js";
+import { QueueRunner } from "./queue.js";
 import { UploadTooLarge, receiveUpload } from "./upload.js";
 import { webPage } from "./web-page.js";
 
@@ -42,6 +43,11 @@ export interface ServiceOptions {
   maxQueue?: number;
   /** Analysis time limit, seconds per minute of audio (the pool's watchdog). */
   secondsPerAudioMinute?: number | null;
+  /**
+   * Redis URL: jobs go on the BullMQ queue there, for `trackprobe worker` processes on any
+   * machines (queue.ts); undefined: analysed here, on this process's own pool.
+   */
+  redisUrl?: string;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
@@ -73,7 +79,6 @@ export async function createService(o: ServiceOptions = {}): Promise<Service> {
   const maxQueue = o.maxQueue ?? DEFAULT_MAX_QUEUE;
   const cache = o.cache ?? null;
   const uploads = await makeTempDir("uploads");
-  const pool = new AnalysisPool({ size: o.jobs ?? 1, setup: { cacheDir: null }, secondsPerAudioMinute: o.secondsPerAudioMinute });
   const store = new JobStore();
   const engine = engineKey();
 
@@ -87,8 +92,46 @@ export async function createService(o: ServiceOptions = {}): Promise<Service> {
     registers: [registry],
   });
   const uploadBytes = new Counter({ name: "trackprobe_upload_bytes_total", help: "Bytes received in uploads", registers: [registry] });
-  new Gauge({ name: "trackprobe_queue_depth", help: "Jobs queued or running", registers: [registry], collect() { this.set(store.active); } });
-  new Gauge({ name: "trackprobe_workers", help: "Analysis worker threads", registers: [registry], collect() { this.set(pool.size); } });
+
+  /** A job's outcome, from this process's pool or from a queue worker: cached, counted, reported. */
+  const complete = (id: string, name: string, hash: string, opts: string, outcome: AnalysisOutcome) => {
+    if (cache && isCacheable(outcome)) cache.put(hash, engine, opts, outcome);
+    if ("error" in outcome) failures.inc({ code: outcome.error.code });
+    jobsTotal.inc({ outcome: "error" in outcome ? "failed" : "analysed" });
+    const job = store.get(id);
+    if (!job || job.status === "done" || job.status === "failed") return;
+    duration.observe((Date.now() - job.createdAt) / 1000);
+    store.finish(job, outcome);
+  };
+  const queue = o.redisUrl
+    ? await QueueRunner.connect(o.redisUrl, {
+        progress: (id, p) => {
+          const job = store.get(id);
+          if (job) store.emit(job, p.type === "progress" ? { event: "progress", data: { audioSeconds: p.audioSeconds } } : { event: "preview", data: p.preview });
+        },
+        completed: (id, data, outcome) => complete(id, data.name, data.hash, data.optionsKey, outcome),
+      })
+    : null;
+  const pool = queue ? null : new AnalysisPool({ size: o.jobs ?? 1, setup: { cacheDir: null }, secondsPerAudioMinute: o.secondsPerAudioMinute });
+  const active = async () => (queue ? await queue.active() : store.active);
+  const workers = async () => (queue ? await queue.workers() : (pool as AnalysisPool).size);
+
+  /** The job by id: this process's, or (with a queue) one queued before a restart, adopted. */
+  const jobOf = async (req: FastifyRequest): Promise<Job> => {
+    const id = (req.params as { id: string }).id;
+    const known = store.get(id);
+    if (known) return known;
+    const found = /^[0-9a-f-]{36}$/.test(id) ? await queue?.lookup(id) : null;
+    if (!found) throw new HttpError(404, "NOT_FOUND", "no such analysis (finished jobs are kept for the last 1,000, and a day in a queue)");
+    const job = store.create(found.data.name, id);
+    // finished while no server listened (a restart): cache it now, as its completion would have
+    if (found.outcome) complete(id, found.data.name, found.data.hash, found.data.optionsKey, found.outcome);
+    else if (found.state === "active") job.status = "running";
+    return job;
+  };
+
+  new Gauge({ name: "trackprobe_queue_depth", help: "Jobs queued or running", registers: [registry], async collect() { this.set(await active()); } });
+  new Gauge({ name: "trackprobe_workers", help: "Analysis workers (threads here; worker processes with a queue)", registers: [registry], async collect() { this.set(await workers()); } });
 
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   // Audio bodies are streamed by the handler; multipart has its own parser.
@@ -120,7 +163,7 @@ export async function createService(o: ServiceOptions = {}): Promise<Service> {
   app.setNotFoundHandler((req, reply) => sendError(reply, new HttpError(404, "NOT_FOUND", `no route ${req.method} ${req.url.split("?")[0]}`)));
 
   app.get("/", async (_req, reply) => reply.type("text/html; charset=utf-8").send(webPage()));
-  app.get("/healthz", async () => ({ status: "ok", workers: pool.size, queue: store.active }));
+  app.get("/healthz", async () => ({ status: "ok", mode: queue ? "queue" : "local", workers: await workers(), queue: await active() }));
   app.get("/metrics", async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   app.get("/openapi.json", async () => openApiDocument());
 
@@ -130,7 +173,7 @@ export async function createService(o: ServiceOptions = {}): Promise<Service> {
     const bpmRange = parseRange(q.bpm_range);
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > maxUpload) throw new HttpError(413, "TOO_LARGE", `the upload is larger than the limit of ${maxUpload} bytes`);
-    if (store.active >= maxQueue) {
+    if ((await active()) >= maxQueue) {
       reply.header("Retry-After", String(RETRY_AFTER_SECONDS));
       throw new HttpError(429, "BUSY", `the queue is full (${maxQueue} jobs); try again in ${RETRY_AFTER_SECONDS} s`);
     }
@@ -159,33 +202,36 @@ export async function createService(o: ServiceOptions = {}): Promise<Service> {
       return reply.code(200).send(jobView(job));
     }
     const job = store.create(name);
-    const started = performance.now();
-    void pool
-      .run(
-        { path: upload.path, name },
-        { features, bpmRange },
-        {
-          onProgress: (audioSeconds) => store.emit(job, { event: "progress", data: { audioSeconds } }),
-          onPreview: (preview) => store.emit(job, { event: "preview", data: preview }),
-        },
-      )
-      .then((answer) => {
-        const outcome = answer.type === "done" ? answer.outcome : failureOf(name, "INTERNAL", `${name}: the service stopped before the analysis ended`);
-        if (answer.type === "done" && cache && isCacheable(outcome)) cache.put(upload.hash, engine, opts, outcome);
-        if ("error" in outcome) failures.inc({ code: outcome.error.code });
-        jobsTotal.inc({ outcome: "error" in outcome ? "failed" : "analysed" });
-        duration.observe((performance.now() - started) / 1000);
-        store.finish(job, outcome);
-      })
-      .finally(() => fs.rm(upload.path, { force: true }));
+    if (queue) {
+      try {
+        await queue.submit(job.id, upload.path, { name, features, bpmRange, hash: upload.hash, optionsKey: opts });
+      } finally {
+        await fs.rm(upload.path, { force: true });
+      }
+    } else {
+      void (pool as AnalysisPool)
+        .run(
+          { path: upload.path, name },
+          { features, bpmRange },
+          {
+            onProgress: (audioSeconds) => store.emit(job, { event: "progress", data: { audioSeconds } }),
+            onPreview: (preview) => store.emit(job, { event: "preview", data: preview }),
+          },
+        )
+        .then((answer) => {
+          if (answer.type === "done") complete(job.id, name, upload.hash, opts, answer.outcome);
+          else store.finish(job, failureOf(name, "INTERNAL", `${name}: the service stopped before the analysis ended`));
+        })
+        .finally(() => fs.rm(upload.path, { force: true }));
+    }
     reply.header("Location", `/v1/analyses/${job.id}`);
     return reply.code(202).send(jobView(job));
   });
 
-  app.get("/v1/analyses/:id", async (req) => jobView(jobOf(store, req)));
+  app.get("/v1/analyses/:id", async (req) => jobView(await jobOf(req)));
 
   app.get("/v1/analyses/:id/events", async (req, reply) => {
-    const job = jobOf(store, req);
+    const job = await jobOf(req);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -211,7 +257,7 @@ export async function createService(o: ServiceOptions = {}): Promise<Service> {
   });
 
   app.get("/v1/audio-features/:id", async (req) => {
-    const job = jobOf(store, req);
+    const job = await jobOf(req);
     if (job.status === "queued" || job.status === "running") throw new HttpError(409, "NOT_FINISHED", `the analysis is ${job.status}`, { status: job.status });
     const outcome = job.outcome as Analysis | { error: { code: string; message: string } };
     if ("error" in outcome) throw new HttpError(422, outcome.error.code, outcome.error.message);
@@ -222,9 +268,10 @@ export async function createService(o: ServiceOptions = {}): Promise<Service> {
   return {
     app,
     async close() {
-      pool.abort();
+      pool?.abort();
       await app.close();
-      await pool.close();
+      await pool?.close();
+      await queue?.close();
       cache?.close();
       await fs.rm(uploads, { recursive: true, force: true });
     },
@@ -235,12 +282,6 @@ function sendError(reply: FastifyReply, e: HttpError) {
   // An answer before the body was read (413, 429, 401): the connection cannot carry another request.
   if (!reply.request.raw.complete) reply.header("connection", "close");
   return reply.code(e.status).type("application/json").send({ error: { code: e.code, message: e.message, ...e.extra } });
-}
-
-function jobOf(store: JobStore, req: FastifyRequest): Job {
-  const job = store.get((req.params as { id: string }).id);
-  if (!job) throw new HttpError(404, "NOT_FOUND", "no such analysis (finished jobs are kept for the last 1,000)");
-  return job;
 }
 
 function jobView(job: Job) {
