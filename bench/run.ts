@@ -26,6 +26,7 @@
  *   --corpus DIR     corpus folder (default ../shared/corpus-dev beside the repo)
  *   --no-corpus      speed tables only
  *   --out FILE       Markdown report (default BENCHMARKS.md at the repo root; "-" for none)
+ *   --no-service     skip the service section (bench/service.ts: serve and workers against scan)
  *   --baseline REV   also run trackprobe as built from git revision REV (e.g. HEAD~1), all
  *                    features, on the generated files: the pair table then shows this build ÷
  *                    that one (a refactor's "no slowdown beyond noise", measured in one run)
@@ -44,6 +45,7 @@ import { VERSION } from "../src/result.js";
 import { median, timed } from "./measure.js";
 import { type Cell, corpusSections, type Measured, speedSections } from "./report.js";
 import { score } from "./score.js";
+import { serviceSection } from "./service.js";
 import { aubioTools, aubioVersion, essentiaTools, ffmpegFloor, type Tool, trackprobeTool } from "./tools.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -69,10 +71,10 @@ function count(name: string, fallback: number): number {
   return n;
 }
 function usage(message: string): never {
-  console.error(`bench: ${message}\nusage: npm run bench -- [--quick] [--runs N] [--long-runs N] [--corpus DIR] [--no-corpus] [--out FILE|-] [--baseline REV]`);
+  console.error(`bench: ${message}\nusage: npm run bench -- [--quick] [--runs N] [--long-runs N] [--corpus DIR] [--no-corpus] [--out FILE|-] [--no-service] [--baseline REV]`);
   process.exit(2);
 }
-const known = new Set(["--quick", "--runs", "--long-runs", "--corpus", "--no-corpus", "--out", "--baseline"]);
+const known = new Set(["--quick", "--runs", "--long-runs", "--corpus", "--no-corpus", "--out", "--no-service", "--baseline"]);
 for (const a of args) if (a.startsWith("--") && !known.has(a)) usage(`unknown option ${a}`);
 
 const quick = args.includes("--quick");
@@ -82,6 +84,7 @@ const corpusDir = resolve(option("--corpus") ?? join(ROOT, "..", "shared", "corp
 const withCorpus = !args.includes("--no-corpus");
 const outFile = option("--out") ?? join(ROOT, "BENCHMARKS.md");
 const baselineRev = option("--baseline");
+const withService = !args.includes("--no-service");
 /** Tracks scored with --quick: a spread of styles (every third id). */
 const QUICK_TRACKS = 6;
 
@@ -292,7 +295,8 @@ const machine = {
 };
 
 const speed: Measured[] = [];
-for (const file of makeFiles()) {
+const benchFiles = makeFiles();
+for (const file of benchFiles) {
   const n = file.seconds > 600 ? longRuns : runs;
   speed.push({ file: file.name, audioSeconds: file.seconds, runs: n, cells: measureFile(tools, file, n) });
 }
@@ -317,6 +321,16 @@ if (withCorpus) {
   } catch (e) {
     corpusNote = `corpus not measured: ${(e as Error).message}`;
     log(`bench: ${corpusNote}`);
+  }
+}
+
+let service: string[] = [];
+if (withService && tp.available) {
+  try {
+    service = await serviceSection(tp.cli, benchFiles[0].path, log);
+  } catch (e) {
+    service = ["## Service", "", `not measured: ${(e as Error).message}`, ""];
+    log(`bench: service section failed: ${(e as Error).message}`);
   }
 }
 
@@ -349,6 +363,7 @@ lines.push("");
 lines.push(...speedSections(speed, tools, DEMO_TRUTH));
 if (corpus) lines.push(...corpusSections(corpusDir, corpus.entries, corpus.measured, corpusTools, corpus.loudnessTruth, score));
 else if (corpusNote) lines.push("## Accuracy", "", corpusNote, "");
+lines.push(...service);
 lines.push(`Bench wall time: ${((Date.now() - started.getTime()) / 60000).toFixed(1)} min.`, "");
 
 const markdown = lines.join("\n");
