@@ -137,6 +137,27 @@ describe("serve --redis with workers on the queue", { skip, timeout: 240_000 }, 
     assert.equal((await again.json()).cached, true);
   });
 
+  it("a file that fails is reported once, not retried", async () => {
+    const bad = Buffer.alloc(4096); // a WAV header that declares no channels: the analysis fails
+    bad.write("RIFF", 0);
+    bad.writeUInt32LE(4088, 4);
+    bad.write("WAVEfmt ", 8);
+    bad.writeUInt32LE(16, 16);
+    bad.writeUInt16LE(1, 20);
+    bad.writeUInt32LE(44100, 24);
+    const res = await fetch(`${url}/v1/analyses?name=bad.wav`, { method: "POST", body: bad });
+    assert.equal(res.status, 202);
+    const { id } = await res.json();
+    const job = await finished(id);
+    assert.deepEqual([job.status, job.error.code], ["failed", "UNSUPPORTED_FORMAT"]);
+    const queue = new Queue(QUEUE_NAME, { connection: { url: redisUrl } });
+    try {
+      assert.equal((await queue.getJob(id))?.attemptsStarted, 1);
+    } finally {
+      await queue.close();
+    }
+  });
+
   it("a server restart loses no queued job: the new server finds them by id and caches their results", async () => {
     const ids = [await post(150, "four.wav"), await post(151, "five.wav")];
     await service?.close();

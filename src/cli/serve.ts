@@ -3,8 +3,7 @@ import type { Command } from "commander";
 import { CacheDirError, openResultCache, resolveCacheDir } from "../cache/location.js";
 import type { ResultCache } from "../cache/store.js";
 import { DEFAULT_SECONDS_PER_AUDIO_MINUTE } from "../pool/pool.js";
-import { QueueWorker } from "../service/queue.js";
-import { createService, DEFAULT_MAX_QUEUE, DEFAULT_MAX_UPLOAD_BYTES } from "../service/server.js";
+import { DEFAULT_MAX_QUEUE, DEFAULT_MAX_UPLOAD_BYTES } from "../service/limits.js";
 import { onStopRequest } from "./signals.js";
 import { UsageError } from "./usage-error.js";
 
@@ -81,6 +80,8 @@ async function runServe(flags: ServeFlags): Promise<number> {
       process.stderr.write(`trackprobe: result cache not used: ${e.message}\n`);
     }
   }
+  // loaded here, not at start-up: every other command would pay for fastify, BullMQ and ioredis
+  const { createService } = await import("../service/server.js");
   const service = await createService({
     jobs,
     cache,
@@ -130,6 +131,7 @@ the result to the server, which caches it. A worker that dies mid-job loses noth
     )
     .action(async (flags: { redis: string; jobs: string; timeout: string }) => {
       const jobs = Math.floor(positive(flags.jobs, "--jobs"));
+      const { QueueWorker } = await import("../service/queue.js");
       const worker = await QueueWorker.start(flags.redis, { jobs, secondsPerAudioMinute: positive(flags.timeout, "--timeout", 0.001) });
       process.stderr.write(`trackprobe: worker on ${flags.redis}, ${jobs} analysis${jobs > 1 ? "es" : ""} at a time; Ctrl-C stops\n`);
       await stopRequested();

@@ -2,8 +2,8 @@
  * The analysis pool: N worker threads (node:worker_threads), each loading the decoders, the
  * front end's WASM and the result cache once, one job each at a time, the next job handed to
  * whichever finishes first. A job is a path or bytes plus options; its answer is a value (an
- * outcome, from the cache or analysed; or "aborted"), never a rejection. Used by `scan`, `eval -j`
- * and the fuzz harness, and made for `serve` and `worker`.
+ * outcome, from the cache or analysed; or "aborted"), never a rejection. Used by `scan`, `eval -j`,
+ * the fuzz harness, `serve` and `worker`.
  *
  * Every job runs under a watchdog: a worker that passes the job's time limit (scaled to the audio
  * it has decoded so far, which it reports as it goes) is terminated and replaced, and the job is

@@ -23,6 +23,7 @@ import { type Analysis, type AnalysisOutcome, type BpmRange, type FeatureName, f
 import { makeTempDir } from "../temp-files.js";
 import { audioFeaturesOf } from "./audio-features.js";
 import { type Job, JobStore, type ServiceEvent } from "./jobs.js";
+import { DEFAULT_MAX_QUEUE, DEFAULT_MAX_UPLOAD_BYTES } from "./limits.js";
 import { openApiDocument } from "./openapi.js";
 import { QueueRunner } from "./queue.js";
 import { UploadTooLarge, receiveUpload } from "./upload.js";
@@ -50,8 +51,6 @@ export interface ServiceOptions {
   redisUrl?: string;
 }
 
-export const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
-export const DEFAULT_MAX_QUEUE = 64;
 /** What a 429 asks the client to wait, seconds. */
 const RETRY_AFTER_SECONDS = 5;
 /** A comment line on idle event streams, so proxies keep them open. */
