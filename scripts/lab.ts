@@ -32,14 +32,14 @@ const FEATURES: FeatureName[] = ["tempo", "beats", "downbeats", "meter", "key"];
 
 const streamFile = (dir: string, audioPath: string) => join(dir, `${basename(audioPath)}.streams`);
 
-async function computeStreams(audioPath: string): Promise<{ streams: Partial<Streams>; duration: number }> {
-  const d = await decodeStreams(audioPath, plan(FEATURES).streams);
+async function computeStreams(audioPath: string, withBands = false): Promise<{ streams: Partial<Streams>; duration: number }> {
+  const d = await decodeStreams(audioPath, [...plan(FEATURES).streams, ...(withBands ? (["bands"] as const) : [])]);
   return { streams: d.streams, duration: d.samples / d.sampleRate };
 }
 
 /** Runs the registry's analysers for FEATURES on saved streams, as analyze() does. */
-async function analyseStreams(file: string, saved: { streams: Partial<Streams>; duration: number }): Promise<Analysis> {
-  const { steps } = plan(FEATURES);
+async function analyseStreams(file: string, saved: { streams: Partial<Streams>; duration: number }, beatActivation?: string): Promise<Analysis> {
+  const { steps } = plan(FEATURES, { beatActivation });
   const result: Analysis = {
     file,
     format: "lab",
@@ -60,17 +60,20 @@ program
   .argument("<dirs...>")
   .requiredOption("--out <dir>")
   .option("--shard <i/n>", "this process's share of the tracks", "0/1")
-  .action(async (dirs: string[], o: { out: string; shard: string }) => {
+  .option("--split <half>", "A, B or all: which halves of split corpora to cache", "all")
+  .option("--with-bands", "also keep the band spectrogram (for a learned beat activation)")
+  .action(async (dirs: string[], o: { out: string; shard: string; split: SplitChoice; withBands?: boolean }) => {
     const [i, n] = o.shard.split("/").map(Number);
     await mkdir(o.out, { recursive: true });
-    const entries = (await Promise.all(dirs.map(loadCorpus))).flat().filter((e) => !e.expectError);
+    const corpora = await Promise.all(dirs.map(async (dir) => ({ dir, entries: await loadCorpus(dir) })));
+    const entries = assignParts(corpora, { split: o.split }).flatMap((p) => p.entries).filter((e) => !e.expectError);
     let k = 0;
     for (const e of entries) {
       if (k++ % n !== i) continue;
       const out = streamFile(o.out, e.audioPath);
       if (await stat(out).then(() => true, () => false)) continue;
       const t0 = performance.now();
-      const saved = await computeStreams(e.audioPath);
+      const saved = await computeStreams(e.audioPath, o.withBands);
       await writeFile(`${out}.tmp`, serialize(saved));
       await rename(`${out}.tmp`, out);
       console.error(`${e.id} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -84,13 +87,14 @@ program
   .option("--split <half>", "A, B or all", "A")
   .option("--rows", "print one row per track")
   .option("--features <list>", "features to score", EVAL_FEATURES.join(","))
-  .action(async (dirs: string[], o: { streams: string; split: SplitChoice; rows?: boolean; features: string }) => {
+  .option("--beat-activation <name>", "the beat activation to decode (needs streams cached --with-bands for a learned one)")
+  .action(async (dirs: string[], o: { streams: string; split: SplitChoice; rows?: boolean; features: string; beatActivation?: string }) => {
     const features = o.features.split(",") as EvalFeature[];
     const corpora = await Promise.all(dirs.map(async (dir) => ({ dir, entries: await loadCorpus(dir) })));
     const parts = assignParts(corpora, { split: o.split });
     const analyse = async (audioPath: string): Promise<AnalysisOutcome> => {
       const saved = deserialize(await readFile(streamFile(o.streams, audioPath)));
-      return analyseStreams(audioPath, saved);
+      return analyseStreams(audioPath, saved, o.beatActivation);
     };
     const header = ["part".padEnd(12), "n".padStart(4), ...HOLDOUT_COLUMNS.map(([t]) => t.padStart(8))].join(" ");
     const lines: string[] = [header];

@@ -10,7 +10,7 @@ import { movingAverage, movingMax } from "../dsp/series.js";
 import { defineInternal } from "./contract.js";
 
 /** Ceiling of the activation: a certain onset is not a certain beat (keeps log(1 − a) finite). */
-const ACT_MAX = 0.9;
+export const ACT_MAX = 0.9;
 
 export interface Novelty {
   framesPerSecond: number;
@@ -35,8 +35,16 @@ export function beatNovelty(onset: OnsetStream, lowWeight = 1): Novelty {
     const d = x[i] - mean[i];
     flux[i] = d > 0 ? d : 0;
   }
-  // scale: a local maximum over ~6 s, floored at a fraction of the global maximum so that quiet
-  // passages are not blown up into confident beats
+  return { framesPerSecond: fps, flux, activation: scaledActivation(flux, fps) };
+}
+
+/**
+ * A beat activation from a novelty-like curve: scaled to 0..ACT_MAX by a local maximum over ~6 s,
+ * floored at a tenth of the global maximum so that quiet passages are not blown up into confident
+ * beats. Any provider's curve goes through it, so the pulse gates of rhythm.ts see the same scale.
+ */
+export function scaledActivation(flux: Float32Array, fps: number): Float32Array {
+  const n = flux.length;
   const lm = movingAverage(movingMax(flux, Math.round(3 * fps) | 1), Math.round(6 * fps) | 1);
   let gmax = 0;
   for (let i = 0; i < n; i++) if (lm[i] > gmax) gmax = lm[i];
@@ -46,7 +54,7 @@ export function beatNovelty(onset: OnsetStream, lowWeight = 1): Novelty {
     const a = flux[i] / Math.max(lm[i], floor);
     activation[i] = ACT_MAX * (a > 1 ? 1 : a);
   }
-  return { framesPerSecond: fps, flux, activation };
+  return activation;
 }
 
 

@@ -9,6 +9,7 @@ import type { FeatureName } from "../result.js";
 import { type Analyzer, type Plan, planAnalyzers } from "./contract.js";
 import { danceabilityAnalyzer, energyAnalyzer } from "./audio-features.js";
 import { spectralFluxActivation } from "./beat-activation.js";
+import { tcnActivation } from "./beat-activation-tcn.js";
 import { keyAnalyzer } from "./key.js";
 import { loudnessAnalyzer } from "./loudness.js";
 import { barsAnalyzer, beatsAnalyzer, tempoAnalyzer } from "./rhythm.js";
@@ -29,6 +30,8 @@ export const ANALYZERS: readonly Analyzer[] = [
  */
 export const BEAT_ACTIVATIONS: Readonly<Record<string, Analyzer>> = {
   "spectral-flux": spectralFluxActivation,
+  /** Experimental: the learned network of training/ (models/beat-tcn.md); needs onnxruntime-node. */
+  tcn: tcnActivation,
 };
 export const DEFAULT_BEAT_ACTIVATION = "spectral-flux";
 

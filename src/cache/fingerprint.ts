@@ -3,7 +3,8 @@
  * audio/, dsp/, features/, analyzers/ and pipeline/ modules and result.ts, as .ts under tsx or .js
  * from dist/). A change to any analyser therefore invalidates its cached results even when nobody
  * bumped VERSION — during development as much as after an upgrade. The CLI, cache and library
- * code are not part of it: changing how results are stored or printed keeps them.
+ * code are not part of it: changing how results are stored or printed keeps them. The model
+ * files (models/*.onnx) are part of it too: a retrained network invalidates what it computed.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -12,7 +13,9 @@ import { fileURLToPath } from "node:url";
 import { VERSION } from "../result.js";
 
 const CODE_DIRS = ["audio", "dsp", "features", "analyzers", "pipeline"];
-const CODE_FILES = ["result"];
+const CODE_FILES = ["result", "numbers"];
+/** Learned models, beside src/ and dist/. */
+const MODEL_DIR = "../models";
 
 let memo: string | null = null;
 
@@ -34,6 +37,11 @@ function codeHash(): string {
       continue;
     }
     for (const n of names) if (n.endsWith(ext) && !n.endsWith(".d.ts")) files.push(`${d}/${n}`);
+  }
+  try {
+    for (const n of readdirSync(join(root, MODEL_DIR))) if (n.endsWith(".onnx")) files.push(`${MODEL_DIR}/${n}`);
+  } catch {
+    // no models folder
   }
   for (const f of files.sort()) {
     h.update(f);

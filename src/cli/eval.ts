@@ -35,6 +35,7 @@ export interface EvalFlags {
   limit?: string;
   jobs?: string;
   table?: boolean;
+  beatActivation?: string;
 }
 
 export function registerEval(program: Command): void {
@@ -56,6 +57,7 @@ export function registerEval(program: Command): void {
     .option("--limit <n>", "score only the first N tracks (by id) of each part")
     .option("-j, --jobs <n>", "analyse N tracks at a time in worker threads (default 1: one after another, in this thread)")
     .option("--table", "print only the hold-out table (one row per part), not the per-feature tables")
+    .option("--beat-activation <name>", "the beat activation tempo, beats and bars decode (AnalyzeOptions.beatActivation; default spectral-flux)")
     .addHelpText(
       "after",
       `
@@ -125,6 +127,7 @@ async function liveAnalyzer(
   features: readonly EvalFeature[],
   jobs: number,
   warn: (text: string) => void,
+  beatActivation?: string,
 ): Promise<{ analyze: AnalyzeFn; close: () => Promise<void> }> {
   const { analyze, AVAILABLE_FEATURES } = await import("../index.js");
   const missing = features.filter((f) => !AVAILABLE_FEATURES.includes(f));
@@ -136,7 +139,7 @@ async function liveAnalyzer(
   });
   if (jobs > 1 && available.length > 0) {
     const { poolAnalyzer } = await import("../eval/pool-analyzer.js");
-    const pool = await poolAnalyzer(jobs, available);
+    const pool = await poolAnalyzer(jobs, available, beatActivation);
     return {
       analyze: async (path, wanted) => (wanted.some((f) => AVAILABLE_FEATURES.includes(f)) ? pool.analyze(path, wanted) : unavailable(path, wanted)),
       close: pool.close,
@@ -146,7 +149,7 @@ async function liveAnalyzer(
     analyze: async (path: string, wanted: FeatureName[]): Promise<AnalysisOutcome> => {
       const some = wanted.filter((f) => AVAILABLE_FEATURES.includes(f));
       if (some.length === 0) return unavailable(path, wanted);
-      return analyze(path, { features: some });
+      return analyze(path, { features: some, beatActivation });
     },
     close: async () => {},
   };
@@ -217,7 +220,7 @@ export async function runEval(
   }
 
   const warn = err ?? (() => {});
-  const live = flags.results ? null : await liveAnalyzer(features, jobs, warn);
+  const live = flags.results ? null : await liveAnalyzer(features, jobs, warn, flags.beatActivation);
   const analyze = flags.results ? resultsDirAnalyzer(flags.results) : (live as { analyze: AnalyzeFn }).analyze;
   /** The part name of each of `entries`. */
   const partOf = parts.flatMap((p) => p.entries.map(() => p.name));

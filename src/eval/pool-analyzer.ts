@@ -13,11 +13,11 @@ export interface PoolAnalyzer {
   close(): Promise<void>;
 }
 
-export async function poolAnalyzer(size: number, features: readonly FeatureName[]): Promise<PoolAnalyzer> {
+export async function poolAnalyzer(size: number, features: readonly FeatureName[], beatActivation?: string): Promise<PoolAnalyzer> {
   const { AnalysisPool } = await import("../pool/pool.js");
   const pool = new AnalysisPool({ size, setup: { cacheDir: null } });
   const analyze: AnalyzeFn = async (path) => {
-    const r = await pool.run({ path }, { features: [...features] });
+    const r = await pool.run({ path }, { features: [...features], beatActivation });
     if (r.type === "done") return r.outcome;
     return failureOf(path, "INTERNAL", `${path}: analysis aborted`);
   };

@@ -9,6 +9,7 @@ import { type OnsetStream, onsetStream } from "./onset.js";
 import { type BarPitchStream, barPitchStream } from "./bar-pitch.js";
 import { type LevelStream, levelStream } from "./levels.js";
 import { type TimbreStream, timbreStream } from "./timbre.js";
+import { type BandStream, bandStream } from "./bands.js";
 
 export interface Streams {
   loudness: LoudnessBlocks;
@@ -20,6 +21,8 @@ export interface Streams {
   levels: LevelStream;
   /** Spectral centroid, flatness and power at 10.8 frames/s (energy). */
   timbre: TimbreStream;
+  /** Log-frequency band spectrogram at the spectrum frame rate (a learned beat activation's input). */
+  bands: BandStream;
 }
 export type StreamName = keyof Streams;
 
@@ -36,4 +39,5 @@ export const STREAMS: { [K in StreamName]: StreamDef<Streams[K]> } = {
   barPitch: barPitchStream,
   levels: levelStream,
   timbre: timbreStream,
+  bands: bandStream,
 };

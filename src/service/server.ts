@@ -208,20 +208,20 @@ export async function createService(o: ServiceOptions = {}): Promise<Service> {
         await fs.rm(upload.path, { force: true });
       }
     } else {
-      void (pool as AnalysisPool)
-        .run(
-          { path: upload.path, name },
-          { features, bpmRange },
-          {
-            onProgress: (audioSeconds) => store.emit(job, { event: "progress", data: { audioSeconds } }),
-            onPreview: (preview) => store.emit(job, { event: "preview", data: preview }),
-          },
-        )
-        .then((answer) => {
-          if (answer.type === "done") complete(job.id, name, upload.hash, opts, answer.outcome);
-          else store.finish(job, failureOf(name, "INTERNAL", `${name}: the service stopped before the analysis ended`));
-        })
-        .finally(() => fs.rm(upload.path, { force: true }));
+      void (async () => {
+        const answer = await (pool as AnalysisPool)
+          .run(
+            { path: upload.path, name },
+            { features, bpmRange },
+            {
+              onProgress: (audioSeconds) => store.emit(job, { event: "progress", data: { audioSeconds } }),
+              onPreview: (preview) => store.emit(job, { event: "preview", data: preview }),
+            },
+          )
+          .finally(() => fs.rm(upload.path, { force: true })); // gone before the job is reported done
+        if (answer.type === "done") complete(job.id, name, upload.hash, opts, answer.outcome);
+        else store.finish(job, failureOf(name, "INTERNAL", `${name}: the service stopped before the analysis ended`));
+      })();
     }
     reply.header("Location", `/v1/analyses/${job.id}`);
     return reply.code(202).send(jobView(job));

@@ -1,0 +1,56 @@
+/**
+ * A learned beat activation: the temporal convolutional network of training/train_tcn.py (after
+ * Davies & Böck, EUSIPCO 2019; Böck & Davies, ISMIR 2020) over the band spectrogram
+ * (features/bands.ts), run by onnxruntime. One inference session per thread, loaded on first use
+ * and kept. Registered as the beat activation "tcn" (registry.ts): `analyze(x, { beatActivation:
+ * "tcn" })`. The model file and its card are in models/. Experimental: onnxruntime-node is a
+ * development dependency until the learned activation wins on the hold-out (issue 14).
+ */
+import { fileURLToPath } from "node:url";
+import type { InferenceSession } from "onnxruntime-node";
+import type { BandStream } from "../features/bands.js";
+import { type Novelty, scaledActivation } from "./beat-activation.js";
+import { defineInternal } from "./contract.js";
+import { TrackprobeError } from "../result.js";
+
+export const TCN_MODEL_PATH = fileURLToPath(new URL("../../models/beat-tcn.onnx", import.meta.url));
+
+let session: Promise<{ ort: typeof import("onnxruntime-node"); s: InferenceSession }> | null = null;
+
+/** The session, created once (CPU, one thread: analyses run one per worker thread). */
+function sessionOf() {
+  session ??= (async () => {
+    let ort: typeof import("onnxruntime-node");
+    try {
+      ort = await import("onnxruntime-node");
+    } catch (e) {
+      session = null;
+      throw new TrackprobeError("BAD_OPTION", `the beat activation "tcn" needs onnxruntime-node, which is not installed (ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node): ${(e as Error).message.split("\n")[0]}`);
+    }
+    const s = await ort.InferenceSession.create(TCN_MODEL_PATH, { executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1 });
+    return { ort, s };
+  })();
+  return session;
+}
+
+/** The network's beat and downbeat activations for a band spectrogram, each one value per frame. */
+export async function tcnActivations(b: BandStream): Promise<{ beat: Float32Array; downbeat: Float32Array }> {
+  const frames = b.values.length / b.bandCount;
+  const x = new Float32Array(b.values.length);
+  for (let i = 0; i < frames; i++) for (let k = 0; k < b.bandCount; k++) x[k * frames + i] = b.values[i * b.bandCount + k];
+  const { ort, s } = await sessionOf();
+  const out = await s.run({ bands: new ort.Tensor("float32", x, [1, b.bandCount, frames]) });
+  const act = out.activation.data as Float32Array;
+  return { beat: act.slice(0, frames), downbeat: act.slice(frames, 2 * frames) };
+}
+
+export const tcnActivation = defineInternal({
+  name: "beat-activation",
+  streams: ["bands"],
+  needs: {},
+  async run({ streams }): Promise<Novelty> {
+    const { beat } = await tcnActivations(streams.bands);
+    const fps = streams.bands.framesPerSecond;
+    return { framesPerSecond: fps, flux: beat, activation: scaledActivation(beat, fps) };
+  },
+});
