@@ -9,7 +9,7 @@
  */
 import type { FrontEndInfo, StreamDef } from "./frontend.js";
 import { GrowableF32 } from "./growable.js";
-import { logBands } from "../dsp/filterbank.js";
+import { logBandSpectrum } from "./bands.js";
 
 export interface OnsetStream {
   framesPerSecond: number;
@@ -19,12 +19,8 @@ export interface OnsetStream {
   high: Float32Array;
 }
 
-const BANDS_PER_OCTAVE = 12;
-const F_MIN = 30;
 const LOW_MAX_HZ = 200;
 const MID_MAX_HZ = 2000;
-/** Log compression log(1 + γ·|X|) with the window normalised to unit sum (a full-scale sine is 0.5). */
-const LOG_GAIN = 1000;
 
 /**
  * The flux of a centred 93 ms Hann frame rises as an onset enters the frame's leading half, so
@@ -43,11 +39,8 @@ function delayed(x: Float32Array): Float32Array {
 export const onsetStream: StreamDef<OnsetStream> = {
   input: "spectrum",
   create(info: FrontEndInfo) {
-    const { bandOfBin, bandCount, centres } = logBands(info.frameSize, info.analysisRate, BANDS_PER_OCTAVE, F_MIN, info.analysisRate / 2);
-    // bands are runs of consecutive bins: [first[b], first[b + 1])
-    const first = new Int32Array(bandCount + 1);
-    for (let k = bandOfBin.length - 1; k >= 0; k--) if (bandOfBin[k] >= 0) first[bandOfBin[k]] = k;
-    first[bandCount] = bandOfBin.lastIndexOf(bandCount - 1) + 1;
+    const spectrum = logBandSpectrum(info);
+    const { bandCount, centres } = spectrum;
     // band groups are runs of bands too: low [0, lowEnd), mid [lowEnd, midEnd), high [midEnd, bandCount)
     const lowEnd = centres.findIndex((f) => f >= LOW_MAX_HZ);
     const midEnd = centres.findIndex((f) => f >= MID_MAX_HZ);
@@ -65,11 +58,7 @@ export const onsetStream: StreamDef<OnsetStream> = {
     });
     return {
       spectrum(mag) {
-        for (let b = 0; b < bandCount; b++) {
-          let sum = 0;
-          for (let k = first[b]; k < first[b + 1]; k++) sum += mag[k];
-          cur[b] = Math.log1p(LOG_GAIN * sum);
-        }
+        spectrum.compute(mag, cur);
         const flux = (from: number, to: number) => {
           let s = 0;
           for (let b = from; b < to; b++) {
