@@ -5,7 +5,7 @@
  * through `needs` and need no line here. Providers that can replace an internal analyser by name
  * are listed by what they replace.
  */
-import type { FeatureName } from "../result.js";
+import { type FeatureName, TrackprobeError } from "../result.js";
 import { type Analyzer, type Plan, planAnalyzers } from "./contract.js";
 import { danceabilityAnalyzer, energyAnalyzer } from "./audio-features.js";
 import { spectralFluxActivation } from "./beat-activation.js";
@@ -43,3 +43,13 @@ export function plan(features: readonly FeatureName[], options: { beatActivation
 
 /** Features some analyser can currently compute. */
 export const AVAILABLE_FEATURES: FeatureName[] = ANALYZERS.flatMap((a) => a.features);
+
+/** A comma-separated feature list (`--features`, `?features=`); undefined for none given. Throws BAD_OPTION naming an unknown one. */
+export function parseFeatureList(list: string | undefined): FeatureName[] | undefined {
+  if (!list) return undefined;
+  const names = list.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(AVAILABLE_FEATURES as string[]).includes(n)) throw new TrackprobeError("BAD_OPTION", `unknown feature "${n}"; available: ${AVAILABLE_FEATURES.join(", ")}`);
+  }
+  return names as FeatureName[];
+}

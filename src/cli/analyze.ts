@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { glob } from "tinyglobby";
 import { encodeWavFloat32 } from "../audio/wav-writer.js";
-import { AVAILABLE_FEATURES } from "../analyzers/registry.js";
+import { AVAILABLE_FEATURES, parseFeatureList } from "../analyzers/registry.js";
 import { renderDemoTrack } from "../demo-track.js";
 import type { AnalyzeOptions } from "../pipeline/analyze.js";
 import { type AnalysisOutcome, type BpmRange, type FeatureName, isFailure, TrackprobeError } from "../result.js";
@@ -66,12 +66,12 @@ output could not be written, 2 bad usage, 141 standard output was closed (\`| he
 }
 
 export function parseFeatures(list: string | undefined): FeatureName[] | undefined {
-  if (!list) return undefined;
-  const names = list.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const n of names) {
-    if (!(AVAILABLE_FEATURES as string[]).includes(n)) throw new UsageError(`unknown feature "${n}"; available: ${AVAILABLE_FEATURES.join(", ")}`);
+  try {
+    return parseFeatureList(list);
+  } catch (e) {
+    if (e instanceof TrackprobeError) throw new UsageError(e.message);
+    throw e;
   }
-  return names as FeatureName[];
 }
 
 /** Parses --bpm-range ("MIN-MAX"); a bad range is a usage error (exit 2). */

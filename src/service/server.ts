@@ -12,14 +12,14 @@ import cors from "@fastify/cors";
 import multipart from "@fastify/multipart";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { AVAILABLE_FEATURES } from "../analyzers/registry.js";
+import { AVAILABLE_FEATURES, parseFeatureList } from "../analyzers/registry.js";
 import { parseBpmRange } from "../analyzers/tempo.js";
 import { engineKey } from "../cache/fingerprint.js";
 import { isCacheable, optionsKey, outcomeOf, type ResultCache } from "../cache/store.js";
 import { sniffFile } from "../library/walk.js";
 import { analyzerOptions } from "../pipeline/analyze.js";
 import { AnalysisPool } from "../pool/pool.js";
-import { type Analysis, type AnalysisOutcome, type BpmRange, type FeatureName, failureOf, TrackprobeError } from "../result.js";
+import { type Analysis, type AnalysisOutcome, failureOf, TrackprobeError } from "../result.js";
 import { makeTempDir } from "../temp-files.js";
 import { audioFeaturesOf } from "./audio-features.js";
 import { type Job, JobStore, type ServiceEvent } from "./jobs.js";
@@ -168,8 +168,7 @@ export async function createService(o: ServiceOptions = {}): Promise<Service> {
 
   app.post("/v1/analyses", async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
-    const features = parseFeatureList(q.features);
-    const bpmRange = parseRange(q.bpm_range);
+    const { features, bpmRange } = badRequestOn(() => ({ features: parseFeatureList(q.features), bpmRange: q.bpm_range === undefined ? undefined : parseBpmRange(q.bpm_range) }));
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > maxUpload) throw new HttpError(413, "TOO_LARGE", `the upload is larger than the limit of ${maxUpload} bytes`);
     if ((await active()) >= maxQueue) {
@@ -313,19 +312,10 @@ function safeName(name: string | undefined): string {
   return base || "upload";
 }
 
-function parseFeatureList(list: string | undefined): FeatureName[] | undefined {
-  if (!list) return undefined;
-  const names = list.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const n of names) {
-    if (!(AVAILABLE_FEATURES as string[]).includes(n)) throw new HttpError(400, "BAD_OPTION", `unknown feature "${n}"; available: ${AVAILABLE_FEATURES.join(", ")}`);
-  }
-  return names as FeatureName[];
-}
-
-function parseRange(text: string | undefined): BpmRange | undefined {
-  if (text === undefined) return undefined;
+/** Options parsed from a request: a BAD_OPTION is the client's mistake (400). */
+function badRequestOn<T>(parse: () => T): T {
   try {
-    return parseBpmRange(text);
+    return parse();
   } catch (e) {
     if (e instanceof TrackprobeError) throw new HttpError(400, "BAD_OPTION", e.message);
     throw e;
