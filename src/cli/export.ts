@@ -1,15 +1,28 @@
-/** `trackprobe export DIR...`: dump the cached results of the files under folders; decodes nothing. */
+/**
+ * `trackprobe export DIR...`: dump the cached results of the files under folders, as json/ndjson/
+ * csv or as a DJ program's library file (Rekordbox XML, Traktor NML); decodes nothing.
+ */
 import { promises as fs } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { extname, isAbsolute, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { engineKey } from "../cache/fingerprint.js";
 import { openResultCache, resolveCacheDir } from "../cache/location.js";
 import { type CachedEntry, type MemoRow, optionsKey, outcomeOf, type ResultCache, sameStamp, stampOf } from "../cache/store.js";
+import { CUE_MODES, type CueMode, type ExportTrack, KEY_NOTATIONS, type KeyNotation } from "../export/common.js";
+import { rekordboxXml } from "../export/rekordbox-xml.js";
+import { traktorNml } from "../export/traktor-nml.js";
 import { hasAudioExtension } from "../library/walk.js";
+import { type Analysis, isFailure } from "../result.js";
 import { parseFeatures } from "./analyze.js";
 import { OUTPUT_FORMATS } from "./format.js";
 import { parseFormat, ResultOutput } from "./scan.js";
-import { checkOutputFile } from "./write-atomic.js";
+import { UsageError } from "./usage-error.js";
+import { checkOutputFile, writeFileAtomic } from "./write-atomic.js";
+
+/** Library files of DJ programs (src/export/), written whole at the end. */
+export const DJ_FORMATS = ["rekordbox-xml", "traktor-nml"] as const;
+export type DjFormat = (typeof DJ_FORMATS)[number];
+const DJ_FORMAT_OF_EXTENSION: Record<string, DjFormat> = { ".xml": "rekordbox-xml", ".nml": "traktor-nml" };
 
 interface ExportFlags {
   format?: string;
@@ -18,22 +31,42 @@ interface ExportFlags {
   cacheDir?: string;
   stale?: boolean;
   failed: boolean;
+  keyNotation?: string;
+  cues?: string;
+  playlist?: string;
+  comments?: boolean;
+  traktorVolume?: string;
 }
 
 export function registerExport(program: Command): void {
   program
     .command("export")
-    .description("print the cached results of the files under folders (what `scan` stored), decoding nothing")
+    .description("print the cached results of the files under folders (what `scan` stored), or write them as a Rekordbox or Traktor library; decodes nothing")
     .argument("<dirs...>", "folders (or files) whose cached results to print")
-    .option("-f, --format <format>", `output format: ${OUTPUT_FORMATS.join("|")} (default: from -o's extension, else ndjson)`)
+    .option(
+      "-f, --format <format>",
+      `output format: ${[...OUTPUT_FORMATS, ...DJ_FORMATS].join("|")} (default: from -o's extension: .xml rekordbox-xml, .nml traktor-nml, .json, .ndjson, .csv, .txt; else ndjson)`,
+    )
     .option("-o, --output <file>", "write to FILE (atomically) instead of standard output")
     .option("--features <list>", "only results computed with exactly these features (default: the newest result of each file)")
     .option("--cache-dir <dir>", "result cache folder (default: $TRACKPROBE_CACHE_DIR, else $XDG_CACHE_HOME/trackprobe or ~/.cache/trackprobe)")
     .option("--stale", "also print results computed by an older trackprobe (default: only this version's)")
-    .option("--no-failed", "leave out files whose analysis failed")
+    .option("--no-failed", "leave out files whose analysis failed (DJ formats always leave them out)")
+    .option("--key-notation <notation>", `DJ formats: key text in ${KEY_NOTATIONS.join("|")} (default: what the program shows: standard "Am" for Rekordbox's Tonality, open-key "1m" for Traktor's KEY; Traktor's MUSICAL_KEY number is written either way)`)
+    .option("--cues <which>", `DJ formats: ${CUE_MODES.join("|")}: each cue as a memory cue and the first 8 also as hot cues (both), only hot cues, only memory cues, or none (default: both)`)
+    .option("--playlist <name>", "DJ formats: name of the playlist holding the exported tracks (default: trackprobe)")
+    .option("--comments", `DJ formats: also write key and energy ("8A - Energy 6") into the comment field (replaces the comment on import)`)
+    .option("--traktor-volume <name>", 'traktor-nml: the volume name of files not under /Volumes/NAME, i.e. the macOS start-up disk (default: "Macintosh HD" when run on macOS, none elsewhere; Windows paths use their drive letter)')
     .addHelpText(
       "after",
       `
+Examples:
+  trackprobe export ~/Music --format csv -o library.csv
+  trackprobe export ~/Music -o rekordbox.xml                 # Rekordbox: beat grid, key, cues, a playlist
+  trackprobe export ~/Music -o trackprobe.nml --key-notation camelot   # Traktor
+
+DJ formats hold successful analyses only (failures are counted on standard error); files without
+beats get no grid. See "Use with your DJ software" in the README for the import steps.
 Files that changed or disappeared since they were scanned are left out (scan again to update).
 Exit status: 0 (also when nothing is cached), 2 bad usage.`,
     )
@@ -42,7 +75,33 @@ Exit status: 0 (also when nothing is cached), 2 bad usage.`,
     });
 }
 
+/** --format, else the DJ format -o's extension names; null when it is one of the result formats. */
+function djFormatOf(flag: string | undefined, output: string | undefined): DjFormat | null {
+  if (flag !== undefined) return (DJ_FORMATS as readonly string[]).includes(flag) ? (flag as DjFormat) : null;
+  return output ? (DJ_FORMAT_OF_EXTENSION[extname(output).toLowerCase()] ?? null) : null;
+}
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag}: unknown value "${value}"; use one of ${allowed.join(", ")}`);
+  return value as T;
+}
+
 async function runExport(dirs: string[], flags: ExportFlags): Promise<number> {
+  const djFormat = djFormatOf(flags.format, flags.output);
+  if (djFormat) return runDjExport(dirs, flags, djFormat);
+  for (const [flag, set] of [
+    ["--key-notation", flags.keyNotation],
+    ["--cues", flags.cues],
+    ["--playlist", flags.playlist],
+    ["--comments", flags.comments],
+    ["--traktor-volume", flags.traktorVolume],
+  ] as const) {
+    if (set !== undefined) throw new UsageError(`${flag} goes with --format ${DJ_FORMATS.join("|")}`);
+  }
+  if (flags.format !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(flags.format)) {
+    throw new UsageError(`unknown format "${flags.format}"; use one of ${[...OUTPUT_FORMATS, ...DJ_FORMATS].join(", ")}`);
+  }
   const format = parseFormat(flags.format, "ndjson", flags.output);
   const features = parseFeatures(flags.features);
   const wanted = features ? optionsKey(features) : null;
@@ -103,9 +162,79 @@ function pick(cache: ResultCache, hash: string, engine: string, options: string 
 }
 
 async function unchanged(row: MemoRow): Promise<boolean> {
+  return (await sizeIfUnchanged(row)) !== null;
+}
+
+/** The file's size when it is as it was scanned; null when it changed or is gone. */
+async function sizeIfUnchanged(row: MemoRow): Promise<number | null> {
   try {
-    return sameStamp(stampOf(await fs.stat(row.path, { bigint: true })), row);
+    const st = await fs.stat(row.path, { bigint: true });
+    return sameStamp(stampOf(st), row) ? Number(st.size) : null;
   } catch {
-    return false;
+    return null;
   }
+}
+
+/**
+ * The DJ formats: every successful analysis under the folders, by absolute path (the DJ program
+ * finds the files by it), written whole and atomically. Failures are left out and counted.
+ */
+async function runDjExport(dirs: string[], flags: ExportFlags, format: DjFormat): Promise<number> {
+  const keyNotation = oneOf("--key-notation", flags.keyNotation === "openkey" ? "open-key" : flags.keyNotation, KEY_NOTATIONS as readonly KeyNotation[]);
+  const cues = oneOf("--cues", flags.cues, CUE_MODES as readonly CueMode[]);
+  if (flags.playlist !== undefined && flags.playlist.trim() === "") throw new UsageError("--playlist needs a name");
+  if (flags.traktorVolume !== undefined && format !== "traktor-nml") throw new UsageError("--traktor-volume goes with --format traktor-nml");
+  const features = parseFeatures(flags.features);
+  const wanted = features ? optionsKey(features) : null;
+  if (flags.output) checkOutputFile(flags.output);
+  const engine = engineKey();
+  const cache = openResultCache(resolveCacheDir(flags.cacheDir));
+  const tracks: ExportTrack[] = [];
+  let failed = 0;
+  let changed = 0;
+  let missing = 0;
+  let gridless = 0;
+  const seen = new Set<string>();
+  try {
+    for (const dir of dirs) {
+      for (const row of cache.filesUnder(resolve(dir))) {
+        if (seen.has(row.path) || row.note) continue; // not audio: nothing to export
+        seen.add(row.path);
+        const size = await sizeIfUnchanged(row);
+        if (size === null) {
+          changed++;
+          continue;
+        }
+        const entry = pick(cache, row.hash as string, engine, wanted, !!flags.stale);
+        if (!entry) {
+          missing++;
+          continue;
+        }
+        const outcome = outcomeOf(entry, row.path);
+        if (isFailure(outcome)) {
+          failed++;
+          continue;
+        }
+        const analysis = outcome as Analysis;
+        if (!analysis.beats || analysis.beats.length < 2) gridless++;
+        tracks.push({ path: row.path, analysis, size });
+      }
+    }
+  } finally {
+    cache.close();
+  }
+  // Path order: the same library always gives the same file (and TrackIDs).
+  tracks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const options = { keyNotation, cues, playlistName: flags.playlist, comments: !!flags.comments };
+  const text = format === "rekordbox-xml" ? rekordboxXml(tracks, options) : traktorNml(tracks, { ...options, volume: flags.traktorVolume });
+  if (flags.output) await writeFileAtomic(flags.output, text);
+  else process.stdout.write(text);
+  const notes = [
+    failed ? `${failed} failed analyses` : "",
+    changed ? `${changed} changed or gone since scanned` : "",
+    missing ? `${missing} without a result for this version/features` : "",
+  ].filter(Boolean);
+  const grid = gridless ? `; ${gridless} without a beat grid` : "";
+  process.stderr.write(`export: ${tracks.length} tracks (${format})${grid}${notes.length ? ` (left out: ${notes.join(", ")})` : ""}\n`);
+  return 0;
 }
