@@ -27,9 +27,10 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
-const SF2 = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+export const SF2 = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
 
 // ---------------------------------------------------------------- random numbers
 
@@ -44,14 +45,14 @@ function mulberry32(seed: number): () => number {
 }
 
 /** Mix a seed and a number into a 32-bit seed (splitmix-style). */
-function mixSeed(seed: number, n: number): number {
+export function mixSeed(seed: number, n: number): number {
   let h = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(n + 0x632be5ab, 0xc2b2ae35)) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-class Rng {
+export class Rng {
   private readonly f: () => number;
   constructor(seed: number) {
     this.f = mulberry32(seed);
@@ -173,13 +174,13 @@ const NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
 const MAJOR = [0, 2, 4, 5, 7, 9, 11];
 const MINOR = [0, 2, 3, 5, 7, 8, 10];
 
-interface Chord {
+export interface Chord {
   degree: number;
   root: number; // pitch class
   pcs: number[]; // pitch classes, root first
 }
 
-class Key {
+export class Key {
   constructor(
     readonly tonic: number,
     readonly minor: boolean,
@@ -210,7 +211,7 @@ class Key {
   }
 }
 
-const MAJOR_PROGS = [
+export const MAJOR_PROGS = [
   [0, 4, 5, 3],
   [0, 3, 4, 0],
   [5, 3, 0, 4],
@@ -220,7 +221,7 @@ const MAJOR_PROGS = [
   [0, 3, 5, 4],
   [0, 0, 3, 4],
 ];
-const MINOR_PROGS = [
+export const MINOR_PROGS = [
   [0, 5, 2, 6],
   [0, 3, 4, 0],
   [0, 6, 5, 4],
@@ -239,13 +240,13 @@ const JAZZ_MINOR = [
 ];
 
 /** Nearest pitch with pitch class pc to the given pitch. */
-function nearestPc(pc: number, around: number): number {
+export function nearestPc(pc: number, around: number): number {
   const base = around - ((((around - pc) % 12) + 12) % 12);
   return around - base > 6 ? base + 12 : base;
 }
 
 /** Close voicing of a chord with the root near `center`, notes stacked upward. */
-function voicing(ch: Chord, center: number, inversion = 0): number[] {
+export function voicing(ch: Chord, center: number, inversion = 0): number[] {
   const pcs = [...ch.pcs.slice(inversion), ...ch.pcs.slice(0, inversion)];
   const out: number[] = [nearestPc(pcs[0], center)];
   for (const pc of pcs.slice(1)) {
@@ -257,7 +258,7 @@ function voicing(ch: Chord, center: number, inversion = 0): number[] {
 }
 
 /** Bass pitch for a pitch class, in MIDI 33–48 (A1–C3). */
-function bassPitch(pc: number, low = 33): number {
+export function bassPitch(pc: number, low = 33): number {
   let p = low;
   while (p % 12 !== pc) p++;
   return p;
@@ -265,7 +266,7 @@ function bassPitch(pc: number, low = 33): number {
 
 // ---------------------------------------------------------------- notes, tempo map, MIDI
 
-interface Note {
+export interface Note {
   ch: number;
   pitch: number;
   /** Position in beats from the downbeat of bar 1 (pickup beats are negative). */
@@ -277,7 +278,7 @@ interface Note {
   dt?: number;
 }
 
-const DRUM_CH = 9;
+export const DRUM_CH = 9;
 
 /** Tempo as a function of beat position: piecewise linear between (pos, bpm) points. */
 class TempoMap {
@@ -358,7 +359,7 @@ function writeMidi(events: MidiEvent[], endTick: number): Buffer {
 
 // ---------------------------------------------------------------- composing
 
-interface Song {
+export interface Song {
   style: string;
   meter: number;
   /** Subdivisions per beat used for grooves: 4 (simple) or 3 (compound / triplet feel). */
@@ -720,7 +721,7 @@ function partMelody(c: Composer, ch: number, low: number, high: number, density:
 /** A drum pattern: per instrument, positions in one bar (beats) and a velocity. */
 type DrumPattern = [number, number[], number][];
 
-const K = 36,
+export const K = 36,
   SN = 38,
   RIM = 37,
   CLAP = 39,
@@ -1761,7 +1762,7 @@ function makeSong(plan: Plan): Song {
 
 // ---------------------------------------------------------------- rendering
 
-interface Rendered {
+export interface Rendered {
   midi: Buffer;
   beats: number[];
   downbeats: number[];
@@ -1774,7 +1775,7 @@ interface Rendered {
   maxBpm: number;
 }
 
-function renderSong(song: Song, rng: Rng): Rendered {
+export function renderSong(song: Song, rng: Rng): Rendered {
   const end = song.bars * song.meter;
   const map = new TempoMap(song.tempoPoints, -song.pickup, end + song.meter + 1, song.startSilence);
   const beats: number[] = [];
@@ -1825,7 +1826,7 @@ function renderSong(song: Song, rng: Rng): Rendered {
   return { midi, beats, downbeats, medianBpm, variable, endS, minBpm, maxBpm };
 }
 
-function run(cmd: string, args: string[]): Promise<string> {
+export function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((res, rej) => {
     const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -1988,4 +1989,5 @@ async function main(): Promise<void> {
   if (failed > 0) process.exitCode = 1;
 }
 
-await main();
+// run only as a script: scripts/gen-structure.ts imports the composing and rendering pieces
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();

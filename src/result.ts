@@ -15,6 +15,7 @@ export const FEATURE_NAMES = [
   "key",
   "danceability",
   "energy",
+  "structure",
 ] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
@@ -113,6 +114,34 @@ export interface Danceability {
   score: number;
 }
 
+/** What a section is, judged from its energy and its place in the track (analyzers/structure.ts). */
+export type SectionKind = "intro" | "verse" | "build" | "drop" | "breakdown" | "outro";
+
+/** A part of the track between two structural boundaries (on downbeats where there is a bar grid). */
+export interface Section {
+  /** Seconds. */
+  start: number;
+  end: number;
+  kind: SectionKind;
+  /** Letter shared by sections of the same material ("A", "B", …: repetition, not order). */
+  group: string;
+  /** Bars in the section (null without a bar grid). */
+  bars: number | null;
+  /** Mean loudness of the section relative to the loudest section, 0..1. */
+  energy: number;
+}
+
+export type CueKind = "first-downbeat" | "mix-in" | "mix-out" | "drop" | "section";
+
+/** A point a DJ jumps to: written as a cue / hot cue by the DJ-software exports. */
+export interface Cue {
+  /** Seconds. */
+  time: number;
+  kind: CueKind;
+  /** Short label for the DJ software's cue list, e.g. "Drop", "Mix in". */
+  name: string;
+}
+
 export interface Timings {
   decode: number;
   features: number;
@@ -162,6 +191,10 @@ export interface Analysis {
   pulseClarity?: number | null;
   /** Filled with energy: Streich's dynamic complexity, LU (mean deviation from the loudness). */
   dynamicComplexity?: number | null;
+  /** Filled with structure: the track's sections, in order, covering it from start to end. */
+  sections?: Section[] | null;
+  /** Filled with structure: cue points (first downbeat, mix in/out, drops), in time order. */
+  cues?: Cue[] | null;
   /** The analyser options given (present only when some option was given). */
   options?: AnalyzerOptions;
   warnings: string[];

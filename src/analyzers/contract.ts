@@ -53,7 +53,8 @@ export type Fields<F extends keyof Analysis> = { [K in F]-?: Exclude<Analysis[K]
 /** A public analyser: `run` must return exactly the declared fields. */
 export function defineAnalyzer<const S extends StreamName, const N extends Needs, const F extends keyof Analysis>(def: {
   name: string;
-  features: readonly (F & FeatureName)[];
+  /** A feature is usually also a field (tempo); "structure" fills sections and cues. */
+  features: readonly FeatureName[];
   fields: readonly F[];
   streams: readonly S[];
   needs: N;
@@ -134,7 +135,7 @@ export function planAnalyzers(
 /** Result fields of the steps that ran only as dependencies of what was asked for. */
 export function unrequestedFields(steps: readonly Step[], features: readonly FeatureName[]): (keyof Analysis)[] {
   const asked = steps.filter((s) => s.analyzer.features.some((f) => features.includes(f)));
-  const keep = new Set<keyof Analysis>([...features, ...asked.flatMap((s) => s.analyzer.fields)]);
+  const keep = new Set<string>([...features, ...asked.flatMap((s) => s.analyzer.fields)]);
   return [...new Set(steps.flatMap((s) => s.analyzer.fields))].filter((f) => !keep.has(f));
 }
 

@@ -13,6 +13,7 @@ import { tcnActivation } from "./beat-activation-tcn.js";
 import { keyAnalyzer } from "./key.js";
 import { loudnessAnalyzer } from "./loudness.js";
 import { barsAnalyzer, beatsAnalyzer, tempoAnalyzer } from "./rhythm.js";
+import { structureAnalyzer } from "./structure.js";
 
 export const ANALYZERS: readonly Analyzer[] = [
   loudnessAnalyzer,
@@ -22,6 +23,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   barsAnalyzer,
   danceabilityAnalyzer,
   energyAnalyzer,
+  structureAnalyzer,
 ];
 
 /**

@@ -45,6 +45,13 @@ const FEATURE_COLUMNS: Record<FeatureName, [string, (o: Analysis) => Cell][]> = 
   ],
   danceability: [["danceability", (o) => o.danceability?.score]],
   energy: [["energy", (o) => o.energy]],
+  structure: [
+    ["sections", (o) => o.sections?.length],
+    // the first drop (where a DJ jumps to), then the mix points, seconds
+    ["drop", (o) => o.cues?.find((c) => c.kind === "drop")?.time],
+    ["mix_in", (o) => o.cues?.find((c) => c.kind === "mix-in")?.time],
+    ["mix_out", (o) => o.cues?.find((c) => c.kind === "mix-out")?.time],
+  ],
 };
 
 const COLUMN_ORDER = Object.keys(FEATURE_COLUMNS) as FeatureName[];

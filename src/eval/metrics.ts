@@ -367,3 +367,57 @@ export function keyExact(ref: string, est: Maybe<string>): number {
 export function meterAccuracy(ref: number, est: Maybe<number>): number {
   return est != null && est === ref ? 1 : 0;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Structure: boundary detection (mir_eval.segment.detection)
+// ---------------------------------------------------------------------------------------------
+
+/** The usual boundary windows, seconds: ±0.5 s (strict) and ±3 s (lenient). */
+export const SEGMENT_WINDOWS = [0.5, 3] as const;
+
+export interface BoundaryScores {
+  precision: number;
+  recall: number;
+  fMeasure: number;
+}
+
+/** mir_eval.util.intervals_to_boundaries: the distinct interval edges, rounded to 5 decimals, sorted. */
+export function intervalsToBoundaries(intervals: readonly (readonly [number, number])[]): number[] {
+  const round5 = (x: number) => Math.round(x * 1e5) / 1e5;
+  return [...new Set(intervals.flatMap(([a, b]) => [round5(a), round5(b)]))].sort((a, b) => a - b);
+}
+
+function validateIntervals(intervals: readonly (readonly [number, number])[], what: string): void {
+  for (const [a, b] of intervals) {
+    if (!Number.isFinite(a) || !Number.isFinite(b) || a < 0 || b < a) throw new RangeError(`${what}: invalid interval [${a}, ${b}]`);
+  }
+}
+
+/**
+ * mir_eval.segment.detection: boundary hit rate at ±window seconds. The boundaries are the
+ * intervals' distinct edges (with `trim`, the first and last — the track's start and end — are
+ * dropped); each estimated boundary matches at most one reference boundary within the window
+ * (a maximum one-to-one matching, as mir_eval.util.match_events); P = hits / estimates,
+ * R = hits / references, F = 2PR / (P + R). All 0 when either side has no boundary (or est is null).
+ */
+export function segmentDetection(
+  ref: readonly (readonly [number, number])[],
+  est: Maybe<readonly (readonly [number, number])[]>,
+  window = 0.5,
+  trim = false,
+): BoundaryScores {
+  validateIntervals(ref, "reference intervals");
+  if (est == null) return { precision: 0, recall: 0, fMeasure: 0 };
+  validateIntervals(est, "estimated intervals");
+  let r = intervalsToBoundaries(ref);
+  let e = intervalsToBoundaries(est);
+  if (trim) {
+    r = r.slice(1, -1);
+    e = e.slice(1, -1);
+  }
+  if (r.length === 0 || e.length === 0) return { precision: 0, recall: 0, fMeasure: 0 };
+  const hits = matchEventCount(r, e, window);
+  const precision = hits / e.length;
+  const recall = hits / r.length;
+  return { precision, recall, fMeasure: fScore(precision, recall) };
+}

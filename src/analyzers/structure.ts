@@ -1,0 +1,433 @@
+/**
+ * Structure: the track's sections (intro, verse, build, drop, breakdown, outro), their repetition
+ * groups and energies, and the cue points a DJ wants (docs/structure.md).
+ *
+ *   chroma (treble, bass), timbre (power, centroid, flatness), onset bands, loudness
+ *        │ averaged per beat (per FRAME_SECONDS frame without a pulse), standardised, weighted
+ *        ▼
+ *   self-similarity, banded around the diagonal (dsp/segment.ts; Foote 2000, McFee & Ellis 2014)
+ *        │ checkerboard-kernel novelty (Foote 2000) at two scales
+ *        ▼
+ *   candidate boundaries: every downbeat, its novelty × a phrase prior (bars since the first
+ *   downbeat a multiple of 8 / 4 / 2; Serrà et al. 2014 and EDM practice: sections come in 4-,
+ *   8- and 16-bar phrases) → peaks at least MIN_BARS apart above a threshold
+ *        ▼
+ *   sections: repetition groups by the distance of their mean features; kinds by energy and
+ *   position (rules at `kindsOf`); energy = loudness relative to the loudest section
+ *        ▼
+ *   cues: first downbeat, mix in, mix out, each drop, each other section start
+ *
+ * Without a beat grid (no pulse) the same runs on fixed time frames and `bars` is null.
+ */
+import type { ChromaStream } from "../features/chroma.js";
+import type { LoudnessBlocks } from "../features/loudness-meter.js";
+import type { OnsetStream } from "../features/onset.js";
+import type { TimbreStream } from "../features/timbre.js";
+import { checkerboardNovelty, pickPeaks, selfSimilarity, smoothFrames, standardise } from "../dsp/segment.js";
+import { roundTo } from "../numbers.js";
+import type { Cue, CueKind, Section, SectionKind } from "../result.js";
+import { defineAnalyzer } from "./contract.js";
+import { barsAnalyzer, rhythmModel } from "./rhythm.js";
+
+/** Frame length without a beat grid, seconds. */
+export const FRAME_SECONDS = 0.5;
+
+/** The knobs tuned on half A of the generated set (scripts/eval-structure.ts); never on half B. */
+export interface StructureParams {
+  /** Checkerboard half-widths, in beats (with a grid); their novelties are averaged. */
+  kernelBeats: number[];
+  /** The same in seconds, without a grid. */
+  kernelSeconds: number[];
+  /** Features are averaged over this many beats (seconds without a grid) first: within a bar chords and drums change, between sections the mix does. */
+  smoothBeats: number;
+  smoothSeconds: number;
+  /** Phrase prior by bars since the first downbeat: multiple of 8, of 4, of 2, other. */
+  phraseWeights: [number, number, number, number];
+  /** A boundary's score must reach this fraction of the track's highest score… */
+  relativeThreshold: number;
+  /** …and this absolute novelty. */
+  absoluteThreshold: number;
+  /** Shortest section, bars (with a grid) / seconds (without). */
+  minBars: number;
+  minSeconds: number;
+  /** Feature group weights: harmony (chroma), timbre, rhythm (onset bands), loudness. */
+  weights: { harmony: number; timbre: number; rhythm: number; loudness: number };
+  /** Sections whose mean features lie closer than this (RMS per weighted dimension) share a letter. */
+  groupDistance: number;
+}
+
+export const STRUCTURE_DEFAULTS: StructureParams = {
+  kernelBeats: [16, 32],
+  kernelSeconds: [8, 16],
+  smoothBeats: 4,
+  smoothSeconds: 2,
+  phraseWeights: [1, 0.8, 0.5, 0.35],
+  relativeThreshold: 0.3,
+  absoluteThreshold: 0.05,
+  minBars: 4,
+  minSeconds: 8,
+  weights: { harmony: 1, timbre: 1, rhythm: 1, loudness: 1 },
+  groupDistance: 0.6,
+};
+
+export interface StructureInput {
+  chroma: ChromaStream;
+  timbre: TimbreStream;
+  onset: OnsetStream;
+  loudness: LoudnessBlocks;
+  /** Beat times, seconds; null without a pulse. */
+  beats: number[] | null;
+  downbeats: number[] | null;
+  duration: number;
+}
+
+export interface Structure {
+  sections: Section[];
+  cues: Cue[];
+}
+
+const r3 = (x: number) => roundTo(x, 3);
+
+/** Mean of a series (one value per frame at `fps`, frame i at i / fps) over frames in [t0, t1), else the nearest frame. */
+function meanOver(prefix: Float64Array, fps: number, t0: number, t1: number): number {
+  const n = prefix.length - 1;
+  if (n <= 0) return 0;
+  let a = Math.max(0, Math.ceil(t0 * fps - 1e-9));
+  let b = Math.min(n, Math.ceil(t1 * fps - 1e-9));
+  if (b <= a) {
+    a = Math.min(n - 1, Math.max(0, Math.round(((t0 + t1) / 2) * fps)));
+    b = a + 1;
+  }
+  return (prefix[b] - prefix[a]) / (b - a);
+}
+
+function prefixSum(x: ArrayLike<number>, stride = 1, offset = 0): Float64Array {
+  const n = Math.floor((x.length - offset + stride - 1) / stride);
+  const p = new Float64Array(Math.max(0, n) + 1);
+  for (let i = 0; i < n; i++) p[i + 1] = p[i] + x[i * stride + offset];
+  return p;
+}
+
+/** Per-frame feature rows for the frames [edges[k], edges[k + 1]), with each row's group. */
+function frameFeatures(s: StructureInput, edges: number[], w: StructureParams["weights"]) {
+  const { chroma, timbre, onset, loudness } = s;
+  const treble = Array.from({ length: 12 }, (_, c) => prefixSum(chroma.treble, 12, c));
+  const bass = Array.from({ length: 12 }, (_, c) => prefixSum(chroma.bass, 12, c));
+  const log = (x: Float32Array, floor: number) => prefixSum(Array.from(x, (v) => Math.log10(v + floor)));
+  const power = log(timbre.power, 1e-10);
+  const centroid = log(timbre.centroidHz, 1);
+  const flatness = prefixSum(timbre.flatness);
+  const low = log(onset.low, 1e-3);
+  const mid = log(onset.mid, 1e-3);
+  const high = log(onset.high, 1e-3);
+  const lufs = prefixSum(Array.from(loudness.subBlockPower, (v) => 10 * Math.log10(v + 1e-10)));
+  const dims = 24 + 3 + 3 + 1;
+  const n = edges.length - 1;
+  const x = new Float32Array(n * dims);
+  for (let k = 0; k < n; k++) {
+    const [t0, t1] = [edges[k], edges[k + 1]];
+    const row = x.subarray(k * dims, (k + 1) * dims);
+    // chroma shape, not level (the level is the loudness dimension's business)
+    for (const [off, pcs] of [[0, treble], [12, bass]] as const) {
+      let m = 0;
+      for (let c = 0; c < 12; c++) m = Math.max(m, (row[off + c] = meanOver(pcs[c], chroma.blocksPerSecond, t0, t1)));
+      for (let c = 0; c < 12; c++) row[off + c] = m > 0 ? row[off + c] / m : 0;
+    }
+    row[24] = meanOver(power, timbre.framesPerSecond, t0, t1);
+    row[25] = meanOver(centroid, timbre.framesPerSecond, t0, t1);
+    row[26] = meanOver(flatness, timbre.framesPerSecond, t0, t1);
+    row[27] = meanOver(low, onset.framesPerSecond, t0, t1);
+    row[28] = meanOver(mid, onset.framesPerSecond, t0, t1);
+    row[29] = meanOver(high, onset.framesPerSecond, t0, t1);
+    row[30] = meanOver(lufs, 1 / loudness.subBlockSeconds, t0, t1);
+  }
+  const z = standardise(x, dims);
+  // each group weighs its weight in total, however many dimensions it has
+  const scale = new Float32Array(dims);
+  for (let d = 0; d < dims; d++) scale[d] = d < 24 ? Math.sqrt(w.harmony / 24) : d < 27 ? Math.sqrt(w.timbre / 3) : d < 30 ? Math.sqrt(w.rhythm / 3) : Math.sqrt(w.loudness);
+  for (let i = 0; i < z.length; i++) z[i] *= scale[i % dims];
+  return { dims, z, n, onsetPrefix: [low, mid, high], lufsPrefix: lufs };
+}
+
+/** Average of the novelties at several kernel widths (frames): fine and coarse changes both count. */
+function novelty(features: Float32Array, dims: number, widths: number[], smooth: number): Float32Array {
+  const z = smoothFrames(features, dims, smooth);
+  const n = Math.floor(z.length / dims);
+  const maxW = Math.max(...widths.map((w) => Math.max(1, Math.round(w))));
+  const ssm = selfSimilarity(z, dims, Math.min(n - 1, 2 * maxW));
+  const out = new Float32Array(n);
+  for (const w of widths) {
+    const nv = checkerboardNovelty(ssm, w);
+    for (let i = 0; i < n; i++) out[i] += nv[i] / widths.length;
+  }
+  return out;
+}
+
+/** The phrase prior of a boundary `bars` bars after the first downbeat. */
+function phraseWeight(bars: number, w: StructureParams["phraseWeights"]): number {
+  return bars % 8 === 0 ? w[0] : bars % 4 === 0 ? w[1] : bars % 2 === 0 ? w[2] : w[3];
+}
+
+/**
+ * The boundary candidates of a track and their scores: the downbeats with their novelty × phrase
+ * prior (with a grid), else every frame with its novelty. Exported for scripts and tests.
+ */
+export function boundaryCandidates(s: StructureInput, params: StructureParams = STRUCTURE_DEFAULTS) {
+  const duration = s.duration;
+  const grid = s.beats && s.beats.length >= 8 && s.downbeats && s.downbeats.length >= 2 ? { beats: s.beats, downbeats: s.downbeats } : null;
+  // frame edges: beats (the grid's extent padded to the track's ends) or fixed frames
+  let edges: number[];
+  if (grid) {
+    edges = [...grid.beats];
+    if (edges[0] > 0.05) edges.unshift(0);
+    if (edges[edges.length - 1] < duration - 0.05) edges.push(duration);
+  } else {
+    edges = [];
+    for (let t = 0; t < duration; t += FRAME_SECONDS) edges.push(t);
+    edges.push(duration);
+  }
+  const f = frameFeatures(s, edges, params.weights);
+  let times: number[] = [];
+  let score: number[] = [];
+  // shortest section and the margin kept free at the track's ends, in candidates and in seconds
+  let minDistance = 1;
+  let margin = params.minSeconds / 2;
+  if (f.n >= 4) {
+    const widths = grid ? params.kernelBeats : params.kernelSeconds.map((x) => x / FRAME_SECONDS);
+    const nov = novelty(f.z, f.dims, widths, grid ? params.smoothBeats : params.smoothSeconds / FRAME_SECONDS);
+    if (grid) {
+      // candidates: downbeats (bar numbers from the first one, by the median bar, so that a
+      // stretch without beats does not shift the phrase count)
+      const db = grid.downbeats;
+      const bars = db.slice(1).map((t, i) => t - db[i]).sort((a, b) => a - b);
+      const bar = bars[bars.length >> 1];
+      times = db;
+      score = db.map((t) => {
+        const k = frameAt(edges, t);
+        // a beat either side (a downbeat estimate a beat off, a change anticipated by a fill)
+        const v = Math.max(nov[k], nov[Math.max(0, k - 1)] * 0.9, nov[Math.min(nov.length - 1, k + 1)] * 0.9);
+        return v * phraseWeight(Math.round((t - db[0]) / bar), params.phraseWeights);
+      });
+      minDistance = params.minBars;
+      margin = (params.minBars * bar) / 2;
+    } else {
+      times = edges.slice(0, -1);
+      score = Array.from(nov);
+      minDistance = Math.round(params.minSeconds / FRAME_SECONDS);
+    }
+  }
+  const threshold = Math.max(params.absoluteThreshold, params.relativeThreshold * Math.max(0, ...score));
+  return { grid, edges, features: f, times, score, threshold, minDistance, margin };
+}
+
+/** The frame (index into edges) that starts nearest t. */
+function frameAt(edges: number[], t: number): number {
+  let lo = 0;
+  let hi = edges.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (edges[mid] <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1 < edges.length - 1 && edges[lo + 1] - t < t - edges[lo] ? lo + 1 : lo;
+}
+
+/** Sections and cues of a track (pure: the analyser below feeds it the streams and the grid). */
+export function analyzeStructure(s: StructureInput, params: StructureParams = STRUCTURE_DEFAULTS): Structure {
+  const duration = s.duration;
+  if (!(duration > 0)) return { sections: [], cues: [] };
+  const c = boundaryCandidates(s, params);
+  const boundaries = pickPeaks(c.score, c.threshold, c.minDistance)
+    .map((i) => c.times[i])
+    .filter((t) => t >= c.margin && t <= duration - c.margin);
+  const starts = [0, ...boundaries];
+  const ends = [...boundaries, duration];
+  const downbeats = c.grid?.downbeats ?? null;
+  const sections = describeSections(s, c.features, c.edges, starts, ends, downbeats, params);
+  return { sections, cues: cuesOf(sections, downbeats, duration) };
+}
+
+function describeSections(
+  s: StructureInput,
+  f: ReturnType<typeof frameFeatures>,
+  edges: number[],
+  starts: number[],
+  ends: number[],
+  downbeats: number[] | null,
+  params: StructureParams,
+): Section[] {
+  const n = starts.length;
+  const subFps = 1 / s.loudness.subBlockSeconds;
+  const power = prefixSum(s.loudness.subBlockPower);
+  // loudness (LUFS-like, ungated) and onset activity of each section and of its halves
+  const loud = (t0: number, t1: number) => -0.691 + 10 * Math.log10(meanOver(power, subFps, t0, t1) + 1e-10);
+  const activity = (t0: number, t1: number) => f.onsetPrefix.reduce((a, p) => a + meanOver(p, s.onset.framesPerSecond, t0, t1), 0) / 3;
+  const L = starts.map((t, i) => loud(t, ends[i]));
+  const A = starts.map((t, i) => activity(t, ends[i]));
+  const Lmax = Math.max(...L);
+  // Stevens: perceived loudness doubles every 10 LU; the loudest section is 1
+  const energy = L.map((l) => 2 ** ((l - Lmax) / 10));
+  // intensity for the kinds: loudness and onset activity (log scale), each 0..1 over the track
+  const span = (x: number[]) => {
+    const lo = Math.min(...x);
+    const hi = Math.max(...x);
+    return x.map((v) => (hi - lo > 1e-9 ? (v - lo) / (hi - lo) : 0.5));
+  };
+  const lSpan = Math.max(...L) - Math.min(...L);
+  const aSpan = Math.max(...A) - Math.min(...A);
+  // a flat track (under 3 LU and 0.15 decades of onset activity between its sections) has no contrast to judge
+  const flat = lSpan < 3 && aSpan < 0.15;
+  const lN = span(L);
+  const aN = span(A);
+  const intensity = lN.map((v, i) => (flat ? 0.5 : (v + aN[i]) / 2));
+  const rising = starts.map((t, i) => {
+    const m = (t + ends[i]) / 2;
+    return loud(m, ends[i]) - loud(t, m) > 1 || activity(m, ends[i]) - activity(t, m) > 0.1;
+  });
+  // repetition groups: mean weighted features of each section, nearest earlier group within reach
+  const mean = starts.map((t, i) => {
+    const m = new Float64Array(f.dims);
+    let c = 0;
+    for (let k = 0; k + 1 < edges.length; k++) {
+      const mid = (edges[k] + edges[k + 1]) / 2;
+      if (mid < t || mid >= ends[i]) continue;
+      for (let d = 0; d < f.dims; d++) m[d] += f.z[k * f.dims + d];
+      c++;
+    }
+    return c ? m.map((v) => v / c) : m;
+  });
+  const totalWeight = Object.values(params.weights).reduce((a, b) => a + b, 0);
+  const dist = (a: Float64Array, b: Float64Array) => {
+    let ss = 0;
+    for (let d = 0; d < a.length; d++) ss += (a[d] - b[d]) ** 2;
+    return Math.sqrt(ss / Math.max(1e-9, totalWeight));
+  };
+  const groupOf: number[] = [];
+  const reps: number[] = []; // first section of each group
+  for (let i = 0; i < n; i++) {
+    let best = -1;
+    let bestD = params.groupDistance;
+    for (let g = 0; g < reps.length; g++) {
+      const d = dist(mean[i], mean[reps[g]]);
+      if (d < bestD) {
+        best = g;
+        bestD = d;
+      }
+    }
+    if (best < 0) {
+      best = reps.length;
+      reps.push(i);
+    }
+    groupOf.push(best);
+  }
+  const kinds = kindsOf(intensity, rising, starts.map((t, i) => ends[i] - t), groupOf);
+  const barsIn = (t0: number, t1: number) => (downbeats ? downbeats.filter((d) => d >= t0 - 0.05 && d < t1 - 0.05).length : null);
+  return starts.map((t, i) => ({
+    start: r3(t),
+    end: r3(ends[i]),
+    kind: kinds[i],
+    group: letter(groupOf[i]),
+    bars: barsIn(t, ends[i]),
+    energy: r3(energy[i]),
+  }));
+}
+
+const letter = (g: number) => (g < 26 ? String.fromCharCode(65 + g) : `Z${g - 25}`);
+
+/** Intensity (0..1 over the track) at or above this is high (a drop candidate)… */
+const HIGH = 0.7;
+/** …at or below this, low (a breakdown in the middle; an intro / outro at the ends). */
+const LOW = 0.4;
+/** A drop stands this much above the section before it. */
+const DROP_STEP = 0.2;
+/** A build is at most this long, seconds (about 16 bars of a fast track, 8 of a slow one). */
+const BUILD_MAX_SECONDS = 40;
+
+/**
+ * The kind of each section, from its intensity (loudness and onset activity, 0..1 over the
+ * track), whether it rises, and its place:
+ *
+ * 1. first section, below HIGH: intro; last section, below HIGH: outro (tracks start and end
+ *    thinner than their body; a loud first or last section is judged as a middle one);
+ * 2. a middle section at or above HIGH whose predecessor is DROP_STEP lower: drop; a high section
+ *    right after a drop of the same group continues the drop;
+ * 3. a middle section at or below LOW: breakdown;
+ * 4. a section right before a drop, under BUILD_MAX_SECONDS, that rises (louder or busier in its
+ *    second half) or is not low: build;
+ * 5. anything else: verse (the body of the track, a pop verse or an EDM groove).
+ */
+export function kindsOf(intensity: number[], rising: boolean[], seconds: number[], group: number[]): SectionKind[] {
+  const n = intensity.length;
+  const kinds: SectionKind[] = intensity.map(() => "verse");
+  if (n === 1) return kinds;
+  for (let i = 0; i < n; i++) {
+    const v = intensity[i];
+    if (i === 0 && v < HIGH) kinds[i] = "intro";
+    else if (i === n - 1 && v < HIGH) kinds[i] = "outro";
+    else if (v >= HIGH && i > 0 && (intensity[i - 1] <= v - DROP_STEP || (kinds[i - 1] === "drop" && group[i - 1] === group[i]))) kinds[i] = "drop";
+    else if (v <= LOW && i > 0 && i < n - 1) kinds[i] = "breakdown";
+  }
+  for (let i = 1; i + 1 < n; i++) {
+    if (kinds[i + 1] === "drop" && kinds[i] !== "drop" && seconds[i] <= BUILD_MAX_SECONDS && (rising[i] || intensity[i] > LOW)) kinds[i] = "build";
+  }
+  return kinds;
+}
+
+const KIND_NAMES: Record<SectionKind, string> = {
+  intro: "Intro",
+  verse: "Verse",
+  build: "Build",
+  drop: "Drop",
+  breakdown: "Breakdown",
+  outro: "Outro",
+};
+
+/** Priority when two cues fall on one time: the more specific wins. */
+const CUE_ORDER: CueKind[] = ["first-downbeat", "drop", "mix-in", "mix-out", "section"];
+/** Phrase the mix-in / mix-out fall back to when there is no intro / outro section, bars. */
+const MIX_PHRASE_BARS = 16;
+
+/**
+ * Cues: the first downbeat; mix in at the end of the intro (else MIX_PHRASE_BARS bars in); mix out
+ * at the start of the outro (else MIX_PHRASE_BARS bars before the last downbeat); every drop; every
+ * other section start. One cue per time; in time order.
+ */
+export function cuesOf(sections: Section[], downbeats: number[] | null, duration: number): Cue[] {
+  const cues: Cue[] = [];
+  if (downbeats && downbeats.length) cues.push({ time: downbeats[0], kind: "first-downbeat", name: "First downbeat" });
+  const intro = sections[0]?.kind === "intro" && sections.length > 1 ? sections[1].start : null;
+  const last = sections[sections.length - 1];
+  const outro = last?.kind === "outro" && sections.length > 1 ? last.start : null;
+  const phrase = downbeats && downbeats.length > 2 * MIX_PHRASE_BARS ? MIX_PHRASE_BARS : null;
+  const mixIn = intro ?? (phrase ? downbeats![phrase] : null);
+  const mixOut = outro ?? (phrase ? downbeats![downbeats!.length - 1 - phrase] : null);
+  if (mixIn !== null && mixIn < duration / 2) cues.push({ time: mixIn, kind: "mix-in", name: "Mix in" });
+  if (mixOut !== null && mixOut > duration / 2) cues.push({ time: mixOut, kind: "mix-out", name: "Mix out" });
+  let drops = 0;
+  for (const s of sections) {
+    if (s.kind === "drop") cues.push({ time: s.start, kind: "drop", name: ++drops > 1 ? `Drop ${drops}` : "Drop" });
+    else if (s.start > 0) cues.push({ time: s.start, kind: "section", name: KIND_NAMES[s.kind] });
+  }
+  cues.sort((a, b) => a.time - b.time || CUE_ORDER.indexOf(a.kind) - CUE_ORDER.indexOf(b.kind));
+  const out: Cue[] = [];
+  for (const c of cues) if (!out.length || c.time - out[out.length - 1].time > 0.05) out.push({ ...c, time: r3(c.time) });
+  return out;
+}
+
+export const structureAnalyzer = defineAnalyzer({
+  name: "structure",
+  features: ["structure"],
+  fields: ["sections", "cues"],
+  streams: ["chroma", "timbre", "onset", "loudness"],
+  needs: { rhythm: rhythmModel, bars: barsAnalyzer },
+  run({ streams, needs: { rhythm, bars }, duration, warn }) {
+    if (!(duration > 0)) {
+      warn("structure: no audio");
+      return { sections: null, cues: null };
+    }
+    if (!rhythm.beats || !bars.downbeats) warn("structure: no bar grid; sections from time frames, without bars");
+    const { chroma, timbre, onset, loudness } = streams;
+    const s = analyzeStructure({ chroma, timbre, onset, loudness, beats: rhythm.beats, downbeats: bars.downbeats, duration });
+    return { sections: s.sections, cues: s.cues };
+  },
+});
