@@ -46,6 +46,9 @@ async function load(dir: string, truth: Truth): Promise<Loaded> {
   };
 }
 
+/** Seconds of reference kind → estimated kind, summed over the tracks scored. */
+const confusion = new Map<string, number>();
+
 interface Score {
   f05: number;
   f3: number;
@@ -56,7 +59,7 @@ interface Score {
   nRef: number;
 }
 
-function score(l: Loaded, params: StructureParams): Score {
+function score(l: Loaded, params: StructureParams, record = false): Score {
   const est = analyzeStructure(l.input, params).sections;
   const ref = l.truth.sections;
   const iv = (s: { start: number; end: number }[]) => s.map((x) => [x.start, x.end] as [number, number]);
@@ -71,6 +74,7 @@ function score(l: Loaded, params: StructureParams): Score {
     if (!r || !e) continue;
     all++;
     if (r.kind === e.kind) same++;
+    if (record) confusion.set(`${r.kind}>${e.kind}`, (confusion.get(`${r.kind}>${e.kind}`) ?? 0) + 0.1);
   }
   return { f05: a.fMeasure, f3: b.fMeasure, p05: a.precision, r05: a.recall, kind: all ? same / all : 0, nEst: est.length, nRef: ref.length };
 }
@@ -90,11 +94,10 @@ function summary(scores: Score[]) {
 
 /** The parameter sets --tune tries (a small grid around the defaults). */
 function* grid(): Generator<StructureParams> {
-  for (const kernelBeats of [[8, 16], [16, 32], [16], [32]])
-    for (const relativeThreshold of [0.2, 0.3, 0.4])
-      for (const phraseWeights of [[1, 0.8, 0.5, 0.35], [1, 0.9, 0.3, 0.2], [1, 1, 1, 1]] as [number, number, number, number][])
-        for (const weights of [STRUCTURE_DEFAULTS.weights, { harmony: 0.5, timbre: 1, rhythm: 1, loudness: 1 }, { harmony: 1, timbre: 0.5, rhythm: 1.5, loudness: 1 }])
-          yield { ...STRUCTURE_DEFAULTS, kernelBeats, relativeThreshold, phraseWeights, weights };
+  for (const kernelBeats of [[16, 32], [16], [32], [8, 16, 32]])
+    for (const relativeThreshold of [0.3, 0.4, 0.5])
+      for (const phraseWeights of [[1, 0.8, 0.5, 0.35], [1, 0.9, 0.3, 0.2], [1, 0.7, 0.2, 0.1]] as [number, number, number, number][])
+        for (const smoothBeats of [4, 8]) yield { ...STRUCTURE_DEFAULTS, kernelBeats, relativeThreshold, phraseWeights, smoothBeats };
 }
 
 async function main() {
@@ -128,14 +131,17 @@ async function main() {
     for (const p of grid()) results.push({ p, s: summary(loaded.map((l) => score(l, p))) });
     // rank by the mean of the two F-measures
     results.sort((a, b) => b.s.f05 + b.s.f3 - (a.s.f05 + a.s.f3));
-    for (const r of results.slice(0, 8)) process.stdout.write(`${JSON.stringify(r.s)} ${JSON.stringify({ k: r.p.kernelBeats, t: r.p.relativeThreshold, ph: r.p.phraseWeights, w: r.p.weights })}\n`);
+    for (const r of results.slice(0, 8)) process.stdout.write(`${JSON.stringify(r.s)} ${JSON.stringify({ k: r.p.kernelBeats, t: r.p.relativeThreshold, ph: r.p.phraseWeights, sm: r.p.smoothBeats, w: r.p.weights })}\n`);
     return;
   }
   const scores = loaded.map((l) => {
-    const s = score(l, STRUCTURE_DEFAULTS);
+    const s = score(l, STRUCTURE_DEFAULTS, true);
     process.stdout.write(`${l.truth.id} ${l.truth.style.padEnd(7)} F0.5 ${s.f05.toFixed(2)} F3 ${s.f3.toFixed(2)} kind ${s.kind.toFixed(2)} sections ${s.nEst}/${s.nRef}\n`);
     return s;
   });
+  const kinds = ["intro", "verse", "build", "drop", "breakdown", "outro"];
+  process.stdout.write(`kinds, seconds (rows: truth, columns: estimate)\n${"".padEnd(10)}${kinds.map((k) => k.padStart(10)).join("")}\n`);
+  for (const r of kinds) process.stdout.write(`${r.padEnd(10)}${kinds.map((e) => (confusion.get(`${r}>${e}`) ?? 0).toFixed(0).padStart(10)).join("")}\n`);
   process.stdout.write(`split ${values.split} (${loaded.length} tracks): ${JSON.stringify(summary(scores))}\n`);
 }
 

@@ -1,7 +1,7 @@
 /**
  * The web page of `trackprobe serve`, in real Chromium (Debian's `chromium`, driven by
  * playwright-core; no browser download): pick a file, see the preview and the result (tempo, key
- * on the Camelot wheel, loudness, the waveform with beats and downbeats, the tempo curve), download
+ * on the Camelot wheel, loudness, the waveform with beats, downbeats, sections and cues, the tempo curve), download
  * the JSON; an upload that is not audio shows the server's reason; the result fits a phone-sized
  * screen. One screenshot per state, written to $TRACKPROBE_SCREENSHOTS (default: a temporary
  * folder) and checked to be a PNG. Truth: the demo track (120 BPM, A minor, Camelot 8A).
@@ -95,6 +95,8 @@ describe("web page in Chromium", { skip }, () => {
       await page.waitForFunction(() => (document.getElementById("wave") as HTMLCanvasElement).width > 0);
       assert.ok((await drawn(page, "#wave")) > 1000, "waveform and beats drawn");
       assert.ok((await drawn(page, "#curve")) > 100, "tempo curve drawn");
+      // the sections listed under the waveform (drawn as bands on it), with the cues
+      assert.match(await page.textContent("#sections") ?? "", /^(intro|verse|build|drop|breakdown|outro) 0:00\.0 \(\d+ bars\) A.* — cues: First downbeat 0:0/);
       await shot(page, "3-result");
       const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
       assert.equal(download.suggestedFilename(), "demo song.trackprobe.json");

@@ -6,11 +6,12 @@
  *        │ averaged per beat (per FRAME_SECONDS frame without a pulse), standardised, weighted
  *        ▼
  *   self-similarity, banded around the diagonal (dsp/segment.ts; Foote 2000, McFee & Ellis 2014)
- *        │ checkerboard-kernel novelty (Foote 2000) at two scales
+ *        │ checkerboard-kernel novelty (Foote 2000), features smoothed over two bars first
  *        ▼
- *   candidate boundaries: every downbeat, its novelty × a phrase prior (bars since the first
- *   downbeat a multiple of 8 / 4 / 2; Serrà et al. 2014 and EDM practice: sections come in 4-,
- *   8- and 16-bar phrases) → peaks at least MIN_BARS apart above a threshold
+ *   candidate boundaries: every downbeat, its novelty × a phrase prior (bar number a multiple of
+ *   8 / 4 / 2 on a phrase grid whose phase is the one that catches the most novelty; sections
+ *   come in 4-, 8- and 16-bar phrases in dance and pop music) → peaks at least minBars apart
+ *   above a threshold
  *        ▼
  *   sections: repetition groups by the distance of their mean features; kinds by energy and
  *   position (rules at `kindsOf`); energy = loudness relative to the loudest section
@@ -32,7 +33,11 @@ import { barsAnalyzer, rhythmModel } from "./rhythm.js";
 /** Frame length without a beat grid, seconds. */
 export const FRAME_SECONDS = 0.5;
 
-/** The knobs tuned on half A of the generated set (scripts/eval-structure.ts); never on half B. */
+/**
+ * The knobs, tuned on half A of the generated set (scripts/eval-structure.ts --tune: kernel,
+ * threshold, phrase prior, smoothing); never on half B. The no-grid values are the grid ones at
+ * 120 BPM.
+ */
 export interface StructureParams {
   /** Checkerboard half-widths, in beats (with a grid); their novelties are averaged. */
   kernelBeats: number[];
@@ -57,12 +62,12 @@ export interface StructureParams {
 }
 
 export const STRUCTURE_DEFAULTS: StructureParams = {
-  kernelBeats: [16, 32],
-  kernelSeconds: [8, 16],
-  smoothBeats: 4,
-  smoothSeconds: 2,
-  phraseWeights: [1, 0.8, 0.5, 0.35],
-  relativeThreshold: 0.3,
+  kernelBeats: [16],
+  kernelSeconds: [8],
+  smoothBeats: 8,
+  smoothSeconds: 4,
+  phraseWeights: [1, 0.7, 0.2, 0.1],
+  relativeThreshold: 0.4,
   absoluteThreshold: 0.05,
   minBars: 4,
   minSeconds: 8,
@@ -165,6 +170,7 @@ function novelty(features: Float32Array, dims: number, widths: number[], smooth:
 
 /** The phrase prior of a boundary `bars` bars after the first downbeat. */
 function phraseWeight(bars: number, w: StructureParams["phraseWeights"]): number {
+  bars = ((bars % 8) + 8) % 8;
   return bars % 8 === 0 ? w[0] : bars % 4 === 0 ? w[1] : bars % 2 === 0 ? w[2] : w[3];
 }
 
@@ -202,12 +208,25 @@ export function boundaryCandidates(s: StructureInput, params: StructureParams = 
       const bars = db.slice(1).map((t, i) => t - db[i]).sort((a, b) => a - b);
       const bar = bars[bars.length >> 1];
       times = db;
-      score = db.map((t) => {
+      const raw = db.map((t) => {
         const k = frameAt(edges, t);
         // a beat either side (a downbeat estimate a beat off, a change anticipated by a fill)
-        const v = Math.max(nov[k], nov[Math.max(0, k - 1)] * 0.9, nov[Math.min(nov.length - 1, k + 1)] * 0.9);
-        return v * phraseWeight(Math.round((t - db[0]) / bar), params.phraseWeights);
+        return Math.max(nov[k], nov[Math.max(0, k - 1)] * 0.9, nov[Math.min(nov.length - 1, k + 1)] * 0.9);
       });
+      const barNo = db.map((t) => Math.round((t - db[0]) / bar));
+      // the phrase grid's phase: the offset whose phrase starts catch the most novelty (the
+      // first downbeat found need not start a phrase: a quiet first bar is often missed)
+      let phase = 0;
+      let best = -1;
+      for (let o = 0; o < 8; o++) {
+        let sum = 0;
+        for (let i = 0; i < db.length; i++) sum += raw[i] * phraseWeight(barNo[i] - o, params.phraseWeights);
+        if (sum > best + 1e-9) {
+          best = sum;
+          phase = o;
+        }
+      }
+      score = raw.map((v, i) => v * phraseWeight(barNo[i] - phase, params.phraseWeights));
       minDistance = params.minBars;
       margin = (params.minBars * bar) / 2;
     } else {
@@ -261,7 +280,9 @@ function describeSections(
   const power = prefixSum(s.loudness.subBlockPower);
   // loudness (LUFS-like, ungated) and onset activity of each section and of its halves
   const loud = (t0: number, t1: number) => -0.691 + 10 * Math.log10(meanOver(power, subFps, t0, t1) + 1e-10);
-  const activity = (t0: number, t1: number) => f.onsetPrefix.reduce((a, p) => a + meanOver(p, s.onset.framesPerSecond, t0, t1), 0) / 3;
+  // drums more than notes: the low (kick) and high (hats, snare noise) onset bands, not the mid band where the melody is
+  const [lowP, , highP] = f.onsetPrefix;
+  const activity = (t0: number, t1: number) => (meanOver(lowP, s.onset.framesPerSecond, t0, t1) + meanOver(highP, s.onset.framesPerSecond, t0, t1)) / 2;
   const L = starts.map((t, i) => loud(t, ends[i]));
   const A = starts.map((t, i) => activity(t, ends[i]));
   const Lmax = Math.max(...L);
@@ -279,7 +300,7 @@ function describeSections(
   const flat = lSpan < 3 && aSpan < 0.15;
   const lN = span(L);
   const aN = span(A);
-  const intensity = lN.map((v, i) => (flat ? 0.5 : (v + aN[i]) / 2));
+  const intensity = lN.map((v, i) => (v + aN[i]) / 2);
   const rising = starts.map((t, i) => {
     const m = (t + ends[i]) / 2;
     return loud(m, ends[i]) - loud(t, m) > 1 || activity(m, ends[i]) - activity(t, m) > 0.1;
@@ -320,7 +341,10 @@ function describeSections(
     }
     groupOf.push(best);
   }
-  const kinds = kindsOf(intensity, rising, starts.map((t, i) => ends[i] - t), groupOf);
+  // a flat track is all body: no quieter ends to call intro and outro, no drop
+  const kinds: SectionKind[] = flat
+    ? starts.map(() => "verse")
+    : kindsOf(starts.map((t, i) => ({ intensity: intensity[i], activity: aN[i], rising: rising[i], seconds: ends[i] - t, group: groupOf[i], position: t / s.duration })));
   const barsIn = (t0: number, t1: number) => (downbeats ? downbeats.filter((d) => d >= t0 - 0.05 && d < t1 - 0.05).length : null);
   return starts.map((t, i) => ({
     start: r3(t),
@@ -336,39 +360,73 @@ const letter = (g: number) => (g < 26 ? String.fromCharCode(65 + g) : `Z${g - 25
 
 /** Intensity (0..1 over the track) at or above this is high (a drop candidate)… */
 const HIGH = 0.7;
-/** …at or below this, low (a breakdown in the middle; an intro / outro at the ends). */
+/** …at or below this, low (a breakdown in the middle). */
 const LOW = 0.4;
+/** Onset activity (0..1 over the track) at or below this: hardly any drums (a breakdown in the middle). */
+const SPARSE = 0.25;
+/** The share of the track at its end where quieter sections after the last drop are outro. */
+const OUTRO_SHARE = 0.2;
 /** A drop stands this much above the section before it. */
 const DROP_STEP = 0.2;
 /** A build is at most this long, seconds (about 16 bars of a fast track, 8 of a slow one). */
 const BUILD_MAX_SECONDS = 40;
 
+/** What kindsOf reads of each section. */
+export interface SectionTraits {
+  /** Loudness and onset activity, each scaled 0..1 over the track's sections, averaged. */
+  intensity: number;
+  /** Onset activity alone, 0..1 over the track's sections. */
+  activity: number;
+  /** Louder or busier in its second half than in its first. */
+  rising: boolean;
+  seconds: number;
+  group: number;
+  /** Where it starts, as a fraction of the track. */
+  position: number;
+}
+
 /**
- * The kind of each section, from its intensity (loudness and onset activity, 0..1 over the
- * track), whether it rises, and its place:
+ * The kind of each section, from its intensity, activity, whether it rises, and its place, in
+ * this order:
  *
- * 1. first section, below HIGH: intro; last section, below HIGH: outro (tracks start and end
- *    thinner than their body; a loud first or last section is judged as a middle one);
- * 2. a middle section at or above HIGH whose predecessor is DROP_STEP lower: drop; a high section
+ * 1. build: a section under BUILD_MAX_SECONDS that rises into a high section (≥ HIGH) — the
+ *    snare roll or riser before a drop;
+ * 2. drop: a high section after a build, or DROP_STEP above the section before it; a high section
  *    right after a drop of the same group continues the drop;
- * 3. a middle section at or below LOW: breakdown;
- * 4. a section right before a drop, under BUILD_MAX_SECONDS, that rises (louder or busier in its
- *    second half) or is not low: build;
+ * 3. intro / outro: the first / last section when below HIGH (tracks start and end thinner than
+ *    their body; a loud first or last section is judged as a middle one), extended over the
+ *    neighbouring sections of the same group (an intro whose second half adds a pad is one intro),
+ *    and the outro over the sections below HIGH that start in the last OUTRO_SHARE of the track;
+ * 4. breakdown: a middle section at or below LOW, or with hardly any drums (≤ SPARSE), and a
+ *    neighbour of the same group as a breakdown;
  * 5. anything else: verse (the body of the track, a pop verse or an EDM groove).
  */
-export function kindsOf(intensity: number[], rising: boolean[], seconds: number[], group: number[]): SectionKind[] {
-  const n = intensity.length;
-  const kinds: SectionKind[] = intensity.map(() => "verse");
+export function kindsOf(traits: SectionTraits[]): SectionKind[] {
+  const n = traits.length;
+  const kinds: SectionKind[] = traits.map(() => "verse");
   if (n === 1) return kinds;
-  for (let i = 0; i < n; i++) {
-    const v = intensity[i];
-    if (i === 0 && v < HIGH) kinds[i] = "intro";
-    else if (i === n - 1 && v < HIGH) kinds[i] = "outro";
-    else if (v >= HIGH && i > 0 && (intensity[i - 1] <= v - DROP_STEP || (kinds[i - 1] === "drop" && group[i - 1] === group[i]))) kinds[i] = "drop";
-    else if (v <= LOW && i > 0 && i < n - 1) kinds[i] = "breakdown";
+  const v = traits.map((t) => t.intensity);
+  for (let i = 0; i + 1 < n; i++) {
+    if (traits[i].rising && traits[i].seconds <= BUILD_MAX_SECONDS && v[i + 1] >= HIGH && v[i] < v[i + 1]) kinds[i] = "build";
   }
-  for (let i = 1; i + 1 < n; i++) {
-    if (kinds[i + 1] === "drop" && kinds[i] !== "drop" && seconds[i] <= BUILD_MAX_SECONDS && (rising[i] || intensity[i] > LOW)) kinds[i] = "build";
+  for (let i = 1; i < n; i++) {
+    if (kinds[i] === "build" || v[i] < HIGH) continue;
+    if (kinds[i - 1] === "build" || v[i - 1] <= v[i] - DROP_STEP || (kinds[i - 1] === "drop" && traits[i - 1].group === traits[i].group)) kinds[i] = "drop";
+  }
+  if (v[0] < HIGH && kinds[0] !== "build") {
+    kinds[0] = "intro";
+    for (let i = 1; i < n - 1 && traits[i].group === traits[0].group && kinds[i] === "verse" && v[i] < HIGH; i++) kinds[i] = "intro";
+  }
+  if (v[n - 1] < HIGH) {
+    kinds[n - 1] = "outro";
+    // the wind-down after the last drop, in the track's last OUTRO_SHARE, is outro too
+    for (let i = n - 2; i > 0 && kinds[i] === "verse" && v[i] < HIGH && (traits[i].group === traits[n - 1].group || traits[i].position >= 1 - OUTRO_SHARE); i--) kinds[i] = "outro";
+  }
+  for (let i = 1; i < n - 1; i++) if (kinds[i] === "verse" && (v[i] <= LOW || traits[i].activity <= SPARSE)) kinds[i] = "breakdown";
+  // a breakdown's other half (the same material) is breakdown too
+  for (let i = 1; i < n - 1; i++) {
+    if (kinds[i] !== "verse") continue;
+    if ((kinds[i - 1] === "breakdown" && traits[i - 1].group === traits[i].group) || (kinds[i + 1] === "breakdown" && traits[i + 1].group === traits[i].group)) kinds[i] = "breakdown";
   }
   return kinds;
 }

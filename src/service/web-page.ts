@@ -1,6 +1,7 @@
 /**
  * The web page `trackprobe serve` shows at /: drop or pick a file, watch it analyse (progress,
- * previews, then the result), and see the waveform with the beat grid and downbeats, the tempo
+ * previews, then the result), and see the waveform with the beat grid and downbeats, the track's
+ * sections (coloured bands by kind, their height the section's energy) and cue points, the tempo
  * curve, the key on a Camelot wheel with its key changes, and the loudness; download the JSON.
  * One self-contained document (no build step, no third-party script); it uses only the service's
  * own API (POST /v1/analyses, the job's event stream, GET /v1/analyses/:id). The waveform is drawn
@@ -37,7 +38,9 @@ const PAGE = `<!doctype html>
   .panel { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 10px 12px; margin: 10px 0; }
   .panel h2 { font-size: 14px; margin: 0 0 6px; color: var(--muted); font-weight: 600; }
   canvas { width: 100%; display: block; }
-  #wave { height: 140px; } #curve { height: 120px; }
+  #wave { height: 170px; } #curve { height: 120px; }
+  #sections { font-size: 13px; color: var(--muted); margin-top: 4px; }
+  .k-intro { --k: #74c0fc; } .k-verse { --k: #a9e34b; } .k-build { --k: #ffd43b; } .k-drop { --k: #ff6b6b; } .k-breakdown { --k: #b197fc; } .k-outro { --k: #63e6be; }
   .row { display: grid; grid-template-columns: 260px 1fr; gap: 10px; }
   @media (max-width: 640px) { .row { grid-template-columns: 1fr; } .card .value { font-size: 18px; } }
   #wheel { width: 100%; max-width: 260px; height: auto; display: block; margin: 0 auto; }
@@ -50,7 +53,7 @@ const PAGE = `<!doctype html>
 </head>
 <body>
 <main>
-  <h1>trackprobe <small>tempo · beat grid · key · loudness · danceability · energy</small></h1>
+  <h1>trackprobe <small>tempo · beat grid · key · loudness · danceability · energy · structure</small></h1>
   <label id="drop" data-testid="drop">
     <input id="file" type="file" accept="audio/*,.mp3,.flac,.ogg,.opus,.wav,.m4a,.aiff">
     <div><b>Drop an audio file here</b> or tap to pick one</div>
@@ -68,8 +71,12 @@ const PAGE = `<!doctype html>
       <div class="card"><div class="label">Meter</div><div class="value" id="c-meter">–</div><div class="sub" id="c-dur"></div></div>
       <div class="card"><div class="label">Danceability · energy</div><div class="value" id="c-dance">–</div><div class="sub" id="c-energy"></div></div>
     </div>
-    <div class="panel"><h2>Waveform, beats and downbeats</h2><canvas id="wave" data-testid="wave"></canvas>
-      <div class="legend"><b style="background:var(--accent)"></b> beat &nbsp; <b style="background:var(--down)"></b> downbeat</div></div>
+    <div class="panel"><h2>Waveform, beats, downbeats, sections and cues</h2><canvas id="wave" data-testid="wave"></canvas>
+      <div class="legend"><b style="background:var(--accent)"></b> beat &nbsp; <b style="background:var(--down)"></b> downbeat &nbsp;
+        <span class="k-intro"><b style="background:var(--k)"></b> intro</span> <span class="k-verse"><b style="background:var(--k)"></b> verse</span>
+        <span class="k-build"><b style="background:var(--k)"></b> build</span> <span class="k-drop"><b style="background:var(--k)"></b> drop</span>
+        <span class="k-breakdown"><b style="background:var(--k)"></b> breakdown</span> <span class="k-outro"><b style="background:var(--k)"></b> outro</span> &nbsp; ▲ cue</div>
+      <div id="sections" data-testid="sections"></div></div>
     <div class="row">
       <div class="panel"><h2>Key (Camelot)</h2><svg id="wheel" viewBox="0 0 260 260" data-testid="wheel"></svg><div id="segments"></div></div>
       <div class="panel"><h2>Tempo curve (BPM)</h2><canvas id="curve" data-testid="curve"></canvas></div>
@@ -160,8 +167,15 @@ function render() {
   $("c-dur").textContent = fmt(r.duration, 1) + " s · " + (r.beats ? r.beats.length : 0) + " beats";
   $("c-dance").textContent = r.danceability ? fmt(r.danceability.score, 2) : "–";
   $("c-energy").textContent = "energy " + fmt(r.energy, 2);
+  $("sections").textContent = (r.sections || []).map((s) => s.kind + " " + clock(s.start) + (s.bars ? " (" + s.bars + " bars)" : "") + " " + s.group).join(" · ")
+    + (r.cues && r.cues.length ? " — cues: " + r.cues.map((c) => c.name + " " + clock(c.time)).join(", ") : "");
   drawWave(); drawCurve(); drawWheel();
 }
+
+/** m:ss.s */
+const clock = (t) => Math.floor(t / 60) + ":" + (t % 60).toFixed(1).padStart(4, "0");
+/** A section kind's colour (the .k-… classes above). */
+const KIND_COLOURS = { intro: "#74c0fc", verse: "#a9e34b", build: "#ffd43b", drop: "#ff6b6b", breakdown: "#b197fc", outro: "#63e6be" };
 
 async function decodeForWaveform(file) {
   try {
@@ -183,6 +197,16 @@ function drawWave() {
   const r = state.result; if (!r) return;
   const { g, w, h } = sized($("wave"));
   const dur = r.duration || 1, x = (t) => (t / dur) * w;
+  // sections: a band per section behind everything, as tall as its energy, its kind on top
+  const CUE_ROW = 14;
+  g.font = "11px system-ui"; g.textBaseline = "top";
+  for (const s of r.sections || []) {
+    const x0 = x(s.start), x1 = x(s.end), bandH = Math.max(0.15, s.energy) * (h - CUE_ROW);
+    g.globalAlpha = 0.28; g.fillStyle = KIND_COLOURS[s.kind] || "#ced4da";
+    g.fillRect(x0, h - CUE_ROW - bandH, x1 - x0, bandH);
+    g.globalAlpha = 1; g.fillRect(x0, 0, 2, h - CUE_ROW);
+    g.fillStyle = "#344054"; if (x1 - x0 > 40) g.fillText(s.kind + " " + s.group, x0 + 4, 2);
+  }
   if (state.audio) {
     const data = state.audio.getChannelData(0), per = data.length / w;
     g.fillStyle = "#98a2b3";
@@ -196,8 +220,14 @@ function drawWave() {
   g.fillStyle = getComputedStyle(document.body).getPropertyValue("--accent");
   for (const b of r.beats || []) { g.globalAlpha = 0.35; g.fillRect(x(b), 0, 1, h); g.globalAlpha = 1; g.fillRect(x(b), 0, 1, 8); g.fillRect(x(b), h - 8, 1, 8); }
   g.globalAlpha = 0.9; g.fillStyle = getComputedStyle(document.body).getPropertyValue("--down");
-  for (const d of r.downbeats || []) g.fillRect(x(d) - 0.5, 0, 2, h);
+  for (const d of r.downbeats || []) g.fillRect(x(d) - 0.5, 0, 2, h - CUE_ROW);
   g.globalAlpha = 1;
+  // cues: a triangle under the waveform (drops in the drop colour)
+  for (const c of r.cues || []) {
+    const cx = x(c.time);
+    g.fillStyle = c.kind === "drop" ? KIND_COLOURS.drop : "#1d2330";
+    g.beginPath(); g.moveTo(cx, h - CUE_ROW); g.lineTo(cx - 5, h); g.lineTo(cx + 5, h); g.closePath(); g.fill();
+  }
 }
 
 function drawCurve() {
