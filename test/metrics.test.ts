@@ -16,6 +16,7 @@ import {
   mirexKeyScore,
   parseKey,
   referenceBeatVariations,
+  segmentDetection,
   tempoAcc1,
   tempoAcc2,
   trimBeats,
@@ -271,5 +272,37 @@ describe("meter accuracy", () => {
     assert.equal(meterAccuracy(4, 4), 1);
     assert.equal(meterAccuracy(2, 4), 0);
     assert.equal(meterAccuracy(3, null), 0);
+  });
+});
+
+describe("segment boundary detection (mir_eval.segment.detection)", () => {
+  // intervals from their boundaries; every expected value was computed with mir_eval 0.8.2
+  const iv = (b: number[]) => b.slice(1).map((t, i) => [b[i], t] as [number, number]);
+  const ref = iv([0, 10, 20.4, 30]);
+  const est = iv([0, 9.6, 15, 21, 30]);
+  const close = (a: { precision: number; recall: number; fMeasure: number }, p: number, r: number, f: number) => {
+    near(a.precision, p, "precision");
+    near(a.recall, r, "recall");
+    assert.ok(Math.abs(a.fMeasure - f) < 1e-12, `F expected ${f}, got ${a.fMeasure}`);
+  };
+  test("±0.5 s, trim = false: the start and end count; 9.6 hits 10, 21 misses 20.4", () => {
+    // hits 0, 9.6→10, 30: P = 3/5, R = 3/4, F = 2·0.6·0.75/1.35
+    close(segmentDetection(ref, est, 0.5), 0.6, 0.75, 0.6666666666666665);
+  });
+  test("±3 s: 21 hits 20.4 as well", () => {
+    close(segmentDetection(ref, est, 3), 0.8, 1, 0.888888888888889);
+  });
+  test("trim = true drops the first and last boundary", () => {
+    // ref [10, 20.4], est [9.6, 15, 21]: one hit; P = 1/3, R = 1/2
+    close(segmentDetection(ref, est, 0.5, true), 1 / 3, 0.5, 0.4);
+  });
+  test("one-to-one: an estimate between two close references matches one of them", () => {
+    close(segmentDetection(iv([0, 5, 5.3, 10]), iv([0, 5.1, 10]), 0.5), 1, 0.75, 0.8571428571428571);
+    // a maximum matching, not first come first served: 4.3→4 and 5.0→4.6
+    close(segmentDetection(iv([0, 4, 4.6, 9]), iv([0, 4.3, 5.0, 9]), 0.5), 1, 1, 1);
+  });
+  test("no estimate scores 0; malformed intervals throw", () => {
+    close(segmentDetection(ref, null, 0.5), 0, 0, 0);
+    assert.throws(() => segmentDetection([[5, 2]], est), RangeError);
   });
 });
