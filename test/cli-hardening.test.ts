@@ -157,7 +157,7 @@ describe("csv columns and output formats", () => {
     assert.match(failed[1], /,NOT_FOUND,.*missing\.mp3: no such file$/);
     assert.equal(ok[1].split(",").length, header.split(",").length);
     const all = cli(["analyze", missing, "--format", "csv"]).stdout.split("\n")[0];
-    assert.equal(all, "file,format,duration,bpm,tempo_confidence,beats,downbeats,meter,key,camelot,open_key,key_confidence,lufs,lra,true_peak,danceability,energy,warnings,error_code,error");
+    assert.equal(all, "file,format,duration,bpm,tempo_confidence,beats,downbeats,meter,key,camelot,open_key,key_confidence,lufs,lra,true_peak,danceability,energy,sections,drop,mix_in,mix_out,warnings,error_code,error");
   });
 
   it("an empty export still prints the header", () => {
