@@ -235,7 +235,8 @@ export function boundaryCandidates(s: StructureInput, params: StructureParams = 
       minDistance = Math.round(params.minSeconds / FRAME_SECONDS);
     }
   }
-  const threshold = Math.max(params.absoluteThreshold, params.relativeThreshold * Math.max(0, ...score));
+  // a loop, not Math.max(...score): a day-long file has more candidates than a call takes arguments
+  const threshold = Math.max(params.absoluteThreshold, params.relativeThreshold * score.reduce((m, v) => (v > m ? v : m), 0));
   return { grid, edges, features: f, times, score, threshold, minDistance, margin };
 }
 
@@ -306,17 +307,17 @@ function describeSections(
     return loud(m, ends[i]) - loud(t, m) > 1 || activity(m, ends[i]) - activity(t, m) > 0.1;
   });
   // repetition groups: mean weighted features of each section, nearest earlier group within reach
-  const mean = starts.map((t, i) => {
-    const m = new Float64Array(f.dims);
-    let c = 0;
-    for (let k = 0; k + 1 < edges.length; k++) {
-      const mid = (edges[k] + edges[k + 1]) / 2;
-      if (mid < t || mid >= ends[i]) continue;
-      for (let d = 0; d < f.dims; d++) m[d] += f.z[k * f.dims + d];
-      c++;
-    }
-    return c ? m.map((v) => v / c) : m;
-  });
+  // one pass over the frames (frames and sections are both in time order)
+  const mean = starts.map(() => new Float64Array(f.dims));
+  const count = new Array<number>(n).fill(0);
+  for (let k = 0, i = 0; k + 1 < edges.length; k++) {
+    const mid = (edges[k] + edges[k + 1]) / 2;
+    while (i + 1 < n && mid >= ends[i]) i++;
+    if (mid < starts[i] || mid >= ends[i]) continue;
+    for (let d = 0; d < f.dims; d++) mean[i][d] += f.z[k * f.dims + d];
+    count[i]++;
+  }
+  for (let i = 0; i < n; i++) if (count[i]) for (let d = 0; d < f.dims; d++) mean[i][d] /= count[i];
   const totalWeight = Object.values(params.weights).reduce((a, b) => a + b, 0);
   const dist = (a: Float64Array, b: Float64Array) => {
     let ss = 0;
