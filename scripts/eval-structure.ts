@@ -1,13 +1,14 @@
 /**
  * Boundary F-measures of the structure analyser on a set made by scripts/gen-structure.ts:
  *
- *   node --import tsx scripts/eval-structure.ts DIR [--split A|B|all] [--tune] [--jobs 2]
+ *   node --import tsx scripts/eval-structure.ts DIR [--split A|B|all] [--tune] [--no-grid] [--jobs 2]
  *
  * Scores each track with mir_eval.segment.detection semantics (src/eval/metrics.ts
  * segmentDetection: ±0.5 s and ±3 s, trim = false) and the share of the track's time whose
  * section kind is right; prints per-track lines and the means. `--tune` grid-searches a few
  * StructureParams on half A only (it refuses B: B is for reporting) and prints the best; the
- * defaults in src/analyzers/structure.ts are set from it by hand.
+ * defaults in src/analyzers/structure.ts are set from it by hand. `--no-grid` drops the beats and
+ * downbeats: the time-frame path a track without a pulse takes.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -92,18 +93,26 @@ function summary(scores: Score[]) {
   };
 }
 
-/** The parameter sets --tune tries (a small grid around the defaults). */
+/**
+ * The parameter sets --tune tries: the first grid (kernel half-widths [16, 32], [16], [32],
+ * [8, 16, 32] beats × thresholds 0.3–0.5 × three phrase priors × smoothing 4 or 8 beats) chose
+ * [16], 0.4, [1, 0.7, 0.2, 0.1], 8; this is the finer second pass around it.
+ */
 function* grid(): Generator<StructureParams> {
-  for (const kernelBeats of [[16, 32], [16], [32], [8, 16, 32]])
-    for (const relativeThreshold of [0.3, 0.4, 0.5])
-      for (const phraseWeights of [[1, 0.8, 0.5, 0.35], [1, 0.9, 0.3, 0.2], [1, 0.7, 0.2, 0.1]] as [number, number, number, number][])
-        for (const smoothBeats of [4, 8]) yield { ...STRUCTURE_DEFAULTS, kernelBeats, relativeThreshold, phraseWeights, smoothBeats };
+  for (const relativeThreshold of [0.35, 0.4, 0.45, 0.5])
+    for (const phraseWeights of [[1, 0.7, 0.2, 0.1], [1, 0.6, 0.15, 0.1], [1, 0.8, 0.25, 0.1]] as [number, number, number, number][])
+      for (const smoothBeats of [6, 8, 12]) yield { ...STRUCTURE_DEFAULTS, relativeThreshold, phraseWeights, smoothBeats };
 }
 
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { split: { type: "string", default: "A" }, tune: { type: "boolean", default: false }, jobs: { type: "string", default: "2" } },
+    options: {
+      split: { type: "string", default: "A" },
+      tune: { type: "boolean", default: false },
+      "no-grid": { type: "boolean", default: false },
+      jobs: { type: "string", default: "2" },
+    },
   });
   if (positionals.length !== 1) {
     process.stderr.write("usage: node --import tsx scripts/eval-structure.ts DIR [--split A|B|all] [--tune]\n");
@@ -125,6 +134,7 @@ async function main() {
     }),
   );
   loaded.sort((a, b) => a.truth.id.localeCompare(b.truth.id));
+  if (values["no-grid"]) for (const l of loaded) l.input = { ...l.input, beats: null, downbeats: null };
   process.stderr.write(`loaded ${loaded.length} tracks in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
   if (values.tune) {
     const results: { p: StructureParams; s: ReturnType<typeof summary> }[] = [];

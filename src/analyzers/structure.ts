@@ -46,7 +46,7 @@ export interface StructureParams {
   /** Features are averaged over this many beats (seconds without a grid) first: within a bar chords and drums change, between sections the mix does. */
   smoothBeats: number;
   smoothSeconds: number;
-  /** Phrase prior by bars since the first downbeat: multiple of 8, of 4, of 2, other. */
+  /** Phrase prior by bar number on the phrase grid: a multiple of 8, of 4, of 2, other. */
   phraseWeights: [number, number, number, number];
   /** A boundary's score must reach this fraction of the track's highest score… */
   relativeThreshold: number;
