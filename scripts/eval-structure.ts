@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { plan } from "../src/analyzers/registry.js";
 import { runSteps } from "../src/analyzers/contract.js";
 import { analyzeStructure, STRUCTURE_DEFAULTS, type StructureInput, type StructureParams } from "../src/analyzers/structure.js";
-import { segmentDetection } from "../src/eval/metrics.js";
+import { segmentDetection, segmentPairwise } from "../src/eval/metrics.js";
 import { decodeStreams } from "../src/pipeline/analyze.js";
 import type { Section } from "../src/result.js";
 
@@ -56,6 +56,8 @@ interface Score {
   p05: number;
   r05: number;
   kind: number;
+  /** Pairwise F of the repetition letters (mir_eval.segment.pairwise). */
+  group: number;
   nEst: number;
   nRef: number;
 }
@@ -77,7 +79,12 @@ function score(l: Loaded, params: StructureParams, record = false): Score {
     if (r.kind === e.kind) same++;
     if (record) confusion.set(`${r.kind}>${e.kind}`, (confusion.get(`${r.kind}>${e.kind}`) ?? 0) + 0.1);
   }
-  return { f05: a.fMeasure, f3: b.fMeasure, p05: a.precision, r05: a.recall, kind: all ? same / all : 0, nEst: est.length, nRef: ref.length };
+  // the estimate ends at the decoded length, the truth at ffprobe's: make them end together
+  const end = ref[ref.length - 1].end;
+  const estIv = iv(est);
+  estIv[estIv.length - 1][1] = end;
+  const g = segmentPairwise(iv(ref), ref.map((x) => x.group), estIv, est.map((x) => x.group));
+  return { f05: a.fMeasure, f3: b.fMeasure, p05: a.precision, r05: a.recall, kind: all ? same / all : 0, group: g.fMeasure, nEst: est.length, nRef: ref.length };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -89,6 +96,7 @@ function summary(scores: Score[]) {
     p05: mean(scores.map((s) => s.p05)),
     r05: mean(scores.map((s) => s.r05)),
     kind: mean(scores.map((s) => s.kind)),
+    group: mean(scores.map((s) => s.group)),
     sections: `${mean(scores.map((s) => s.nEst)).toFixed(1)} est / ${mean(scores.map((s) => s.nRef)).toFixed(1)} ref`,
   };
 }
@@ -146,7 +154,7 @@ async function main() {
   }
   const scores = loaded.map((l) => {
     const s = score(l, STRUCTURE_DEFAULTS, true);
-    process.stdout.write(`${l.truth.id} ${l.truth.style.padEnd(7)} F0.5 ${s.f05.toFixed(2)} F3 ${s.f3.toFixed(2)} kind ${s.kind.toFixed(2)} sections ${s.nEst}/${s.nRef}\n`);
+    process.stdout.write(`${l.truth.id} ${l.truth.style.padEnd(7)} F0.5 ${s.f05.toFixed(2)} F3 ${s.f3.toFixed(2)} kind ${s.kind.toFixed(2)} group ${s.group.toFixed(2)} sections ${s.nEst}/${s.nRef}\n`);
     return s;
   });
   const kinds = ["intro", "verse", "build", "drop", "breakdown", "outro"];

@@ -421,3 +421,51 @@ export function segmentDetection(
   const recall = hits / r.length;
   return { precision, recall, fMeasure: fScore(precision, recall) };
 }
+
+/**
+ * mir_eval.segment.pairwise: how well the section labels (repetition groups) agree, over the
+ * pairs of 0.1 s samples. Sample k is at k·0.1 s computed in float32 as mir_eval does
+ * (np.arange(float32) × 0.1), k < ⌊end / 0.1⌋; a sample takes the label of the last interval
+ * with start ≤ t ≤ end (a sample on a boundary belongs to the later section). P = pairs labelled
+ * alike in both / pairs alike in est, R = the same / pairs alike in ref. Both annotations must
+ * start at 0 and end together (mir_eval raises otherwise; here: RangeError). Counted from the
+ * label co-occurrence table, not the n × n matrices.
+ */
+export function segmentPairwise(
+  ref: readonly (readonly [number, number])[],
+  refLabels: readonly string[],
+  est: Maybe<readonly (readonly [number, number])[]>,
+  estLabels: Maybe<readonly string[]>,
+  frameSize = 0.1,
+): BoundaryScores {
+  validateIntervals(ref, "reference intervals");
+  if (est == null || estLabels == null || est.length === 0 || ref.length === 0) return { precision: 0, recall: 0, fMeasure: 0 };
+  validateIntervals(est, "estimated intervals");
+  const min = (iv: readonly (readonly [number, number])[]) => Math.min(...iv.map(([a]) => a));
+  const max = (iv: readonly (readonly [number, number])[]) => Math.max(...iv.map(([, b]) => b));
+  if (Math.abs(min(ref)) > 1e-8 || Math.abs(min(est)) > 1e-8) throw new RangeError("segment intervals do not start at 0");
+  if (Math.abs(max(ref) - max(est)) > 1e-5 + 1e-8 * Math.abs(max(est))) throw new RangeError("end times do not match");
+  const sample = (iv: readonly (readonly [number, number])[], labels: readonly string[]) => {
+    const n = Math.floor(max(iv) / frameSize);
+    const step = Math.fround(frameSize);
+    const times = Array.from({ length: n }, (_, k) => Math.fround(Math.fround(k) * step));
+    const out: (string | null)[] = new Array(n).fill(null);
+    iv.forEach(([a, b], i) => {
+      for (let k = 0; k < n; k++) if (times[k] >= a && times[k] <= b) out[k] = labels[i];
+    });
+    return out;
+  };
+  const yr = sample(ref, refLabels);
+  const ye = sample(est, estLabels);
+  const n = Math.min(yr.length, ye.length);
+  const pairs = (counts: Map<string, number>) => [...counts.values()].reduce((s, c) => s + (c * (c - 1)) / 2, 0);
+  const count = (keys: string[]) => keys.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
+  const r = yr.slice(0, n).map((l) => JSON.stringify(l));
+  const e = ye.slice(0, n).map((l) => JSON.stringify(l));
+  const agreeRef = pairs(count(r));
+  const agreeEst = pairs(count(e));
+  const matches = pairs(count(r.map((x, i) => `${x}\u0000${e[i]}`)));
+  const precision = agreeEst > 0 ? matches / agreeEst : 0;
+  const recall = agreeRef > 0 ? matches / agreeRef : 0;
+  return { precision, recall, fMeasure: fScore(precision, recall) };
+}
