@@ -170,6 +170,17 @@ describe("structure rules", () => {
         [80, "mix-out"],
       ],
     );
+    // an intro and an outro of two sections each: mix in after both, mix out before both, one
+    // section cue for neither's second part
+    const runs = cuesOf([sec(0, 16, "intro"), sec(16, 32, "intro"), sec(32, 64, "drop"), sec(64, 80, "outro"), sec(80, 100, "outro")], downbeats, 100);
+    assert.deepEqual(
+      runs.map((c) => [c.time, c.kind]),
+      [
+        [0, "first-downbeat"],
+        [32, "drop"],
+        [64, "mix-out"],
+      ],
+    );
   });
 });
 

@@ -449,23 +449,27 @@ const MIX_PHRASE_BARS = 16;
 /**
  * Cues: the first downbeat; mix in at the end of the intro (else MIX_PHRASE_BARS bars in); mix out
  * at the start of the outro (else MIX_PHRASE_BARS bars before the last downbeat); every drop; every
- * other section start. One cue per time; in time order.
+ * other section start (one cue for a run of intro or outro sections). One cue per time; in time order.
  */
 export function cuesOf(sections: Section[], downbeats: number[] | null, duration: number): Cue[] {
   const cues: Cue[] = [];
   if (downbeats && downbeats.length) cues.push({ time: downbeats[0], kind: "first-downbeat", name: "First downbeat" });
-  const intro = sections[0]?.kind === "intro" && sections.length > 1 ? sections[1].start : null;
-  const last = sections[sections.length - 1];
-  const outro = last?.kind === "outro" && sections.length > 1 ? last.start : null;
+  // the intro and the outro may each be several sections (a pad entering halfway): their whole run
+  let a = 0;
+  while (a < sections.length && sections[a].kind === "intro") a++;
+  let b = sections.length;
+  while (b > 0 && sections[b - 1].kind === "outro") b--;
+  const intro = a > 0 && a < sections.length ? sections[a].start : null;
+  const outro = b < sections.length && b > 0 ? sections[b].start : null;
   const phrase = downbeats && downbeats.length > 2 * MIX_PHRASE_BARS ? MIX_PHRASE_BARS : null;
   const mixIn = intro ?? (phrase ? downbeats![phrase] : null);
   const mixOut = outro ?? (phrase ? downbeats![downbeats!.length - 1 - phrase] : null);
   if (mixIn !== null && mixIn < duration / 2) cues.push({ time: mixIn, kind: "mix-in", name: "Mix in" });
   if (mixOut !== null && mixOut > duration / 2) cues.push({ time: mixOut, kind: "mix-out", name: "Mix out" });
   let drops = 0;
-  for (const s of sections) {
+  for (const [i, s] of sections.entries()) {
     if (s.kind === "drop") cues.push({ time: s.start, kind: "drop", name: ++drops > 1 ? `Drop ${drops}` : "Drop" });
-    else if (s.start > 0) cues.push({ time: s.start, kind: "section", name: KIND_NAMES[s.kind] });
+    else if (s.start > 0 && !(i > 0 && sections[i - 1].kind === s.kind && (s.kind === "intro" || s.kind === "outro"))) cues.push({ time: s.start, kind: "section", name: KIND_NAMES[s.kind] });
   }
   cues.sort((a, b) => a.time - b.time || CUE_ORDER.indexOf(a.kind) - CUE_ORDER.indexOf(b.kind));
   const out: Cue[] = [];
