@@ -111,7 +111,7 @@ export interface BeatGrid {
  */
 export const DYNAMIC_GRID_TOLERANCE = 0.015;
 
-/** Beats a dynamic segment spans at least (one bar): fewer would follow tracker jitter. */
+/** Below this many beats (two bars) a tempo curve is not followed: too few beats to tell. */
 const MIN_SEGMENT_BEATS = 4;
 
 /**
@@ -142,8 +142,6 @@ export function beatGridOf(a: Analysis): BeatGrid | null {
     let e = Math.min(beats.length - 1, s + 1);
     // Extend while a straight grid from beat s to beat e+1 stays within tolerance of every beat in between.
     while (e + 1 < beats.length && fitsStraight(index, beats, s, e + 1)) e++;
-    // A short last stretch joins the previous segment's tempo rather than making a marker of its own.
-    if (e - s < MIN_SEGMENT_BEATS && markers.length > 0 && e === beats.length - 1) break;
     const period = (beats[e] - beats[s]) / (index[e] - index[s]);
     markers.push({ time: beats[s], bpm: 60 / period, beatInBar: barOf(s) });
     s = e;

@@ -43,12 +43,13 @@ const KIND: Record<string, string> = {
 
 /**
  * The file URI Rekordbox expects: file://localhost/ then the absolute path with "/" separators,
- * each segment percent-encoded as UTF-8 (space %20, # %23, % %25, & %26 …); a Windows drive
+ * each segment percent-encoded as UTF-8 (space %20, # %23, % %25, & %26, ' %27 …); a Windows drive
  * letter stays as "C:".
  */
 export function rekordboxLocation(path: string): string {
   const { drive, parts } = pathParts(path);
-  const segments = parts.map((p) => encodeURIComponent(p));
+  // encodeURIComponent leaves !'()* as they are; encoded too, as Python's quote() (pyrekordbox) does.
+  const segments = parts.map((p) => encodeURIComponent(p).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
   return `file://localhost/${drive ? `${drive}/` : ""}${segments.join("/")}`;
 }
 
