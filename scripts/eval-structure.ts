@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { plan } from "../src/analyzers/registry.js";
 import { runSteps } from "../src/analyzers/contract.js";
 import { analyzeStructure, STRUCTURE_DEFAULTS, type StructureInput, type StructureParams } from "../src/analyzers/structure.js";
-import { segmentDetection, segmentPairwise } from "../src/eval/metrics.js";
+import { matchEventCount, segmentDetection, segmentPairwise } from "../src/eval/metrics.js";
 import { decodeStreams } from "../src/pipeline/analyze.js";
 import type { Section } from "../src/result.js";
 
@@ -58,12 +58,16 @@ interface Score {
   kind: number;
   /** Pairwise F of the repetition letters (mir_eval.segment.pairwise). */
   group: number;
+  /** Drop cues against the truth's drop starts, ±0.5 s (one-to-one): hits, cues, true drops. */
+  dropHits: number;
+  dropCues: number;
+  drops: number;
   nEst: number;
   nRef: number;
 }
 
 function score(l: Loaded, params: StructureParams, record = false): Score {
-  const est = analyzeStructure(l.input, params).sections;
+  const { sections: est, cues } = analyzeStructure(l.input, params);
   const ref = l.truth.sections;
   const iv = (s: { start: number; end: number }[]) => s.map((x) => [x.start, x.end] as [number, number]);
   const a = segmentDetection(iv(ref), iv(est), 0.5);
@@ -84,7 +88,22 @@ function score(l: Loaded, params: StructureParams, record = false): Score {
   const estIv = iv(est);
   estIv[estIv.length - 1][1] = end;
   const g = segmentPairwise(iv(ref), ref.map((x) => x.group), estIv, est.map((x) => x.group));
-  return { f05: a.fMeasure, f3: b.fMeasure, p05: a.precision, r05: a.recall, kind: all ? same / all : 0, group: g.fMeasure, nEst: est.length, nRef: ref.length };
+  const trueDrops = ref.filter((x) => x.kind === "drop").map((x) => x.start);
+  const dropCues = cues.filter((c) => c.kind === "drop").map((c) => c.time);
+  const dropHits = matchEventCount(trueDrops, dropCues, 0.5);
+  return {
+    f05: a.fMeasure,
+    f3: b.fMeasure,
+    p05: a.precision,
+    r05: a.recall,
+    kind: all ? same / all : 0,
+    group: g.fMeasure,
+    dropHits,
+    dropCues: dropCues.length,
+    drops: trueDrops.length,
+    nEst: est.length,
+    nRef: ref.length,
+  };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -97,6 +116,9 @@ function summary(scores: Score[]) {
     r05: mean(scores.map((s) => s.r05)),
     kind: mean(scores.map((s) => s.kind)),
     group: mean(scores.map((s) => s.group)),
+    // over all tracks: share of true drops with a drop cue, share of drop cues on a true drop
+    dropRecall: scores.reduce((a, s) => a + s.dropHits, 0) / Math.max(1, scores.reduce((a, s) => a + s.drops, 0)),
+    dropPrecision: scores.reduce((a, s) => a + s.dropHits, 0) / Math.max(1, scores.reduce((a, s) => a + s.dropCues, 0)),
     sections: `${mean(scores.map((s) => s.nEst)).toFixed(1)} est / ${mean(scores.map((s) => s.nRef)).toFixed(1)} ref`,
   };
 }
