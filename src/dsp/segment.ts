@@ -64,9 +64,9 @@ export function similarityAt(s: BandedSimilarity, i: number, j: number): number 
  * checkerboard kernel of half-width w reads no further than 2w − 1; a full matrix of an hour's
  * beats would not fit in memory). σ² is the median squared distance of the pairs in the band.
  */
-export function selfSimilarity(x: Float32Array, dims: number, bandwidth: number): BandedSimilarity {
+export function selfSimilarity(x: Float32Array, dims: number, bandwidthFrames: number): BandedSimilarity {
   const n = Math.floor(x.length / dims);
-  const bw = Math.max(0, Math.min(Math.max(0, n - 1), Math.floor(bandwidth)));
+  const bw = Math.max(0, Math.min(Math.max(0, n - 1), Math.floor(bandwidthFrames)));
   const values = new Float32Array(n * (bw + 1));
   for (let i = 0; i < n; i++) for (let k = 1; k <= bw && i + k < n; k++) values[i * (bw + 1) + k] = dist2(x, dims, i, i + k);
   const known: number[] = [];
@@ -88,11 +88,11 @@ export function selfSimilarity(x: Float32Array, dims: number, bandwidth: number)
  * with S up to scale, but stays comparable where the kernel hangs over the matrix's ends (the
  * diagonal's 1s would otherwise dominate a short past). It is then shrunk by the square root of
  * the smaller half's known share of its taper weight, so the first and last frames, with little
- * past or future, need a clearer change. Give the matrix a bandwidth ≥ 2·halfWidth − 1.
+ * past or future, need a clearer change. Give the matrix a bandwidth ≥ 2·halfWidthFrames − 1.
  */
-export function checkerboardNovelty(ssm: BandedSimilarity, halfWidth: number): Float32Array {
+export function checkerboardNovelty(ssm: BandedSimilarity, halfWidthFrames: number): Float32Array {
   const n = ssm.n;
-  const w = Math.max(1, Math.round(halfWidth));
+  const w = Math.max(1, Math.round(halfWidthFrames));
   const sigma = w / 2;
   const taper = new Float32Array(2 * w);
   let half = 0;
@@ -137,10 +137,10 @@ export function checkerboardNovelty(ssm: BandedSimilarity, halfWidth: number): F
 }
 
 /**
- * Indices of local maxima of `x` with value ≥ `threshold`, at least `minDistance` frames apart:
- * taken strongest first, a peak within `minDistance` of an already taken one is dropped. Sorted.
+ * Indices of local maxima of `x` with value ≥ `threshold`, at least `minDistanceFrames` frames apart:
+ * taken strongest first, a peak within `minDistanceFrames` of an already taken one is dropped. Sorted.
  */
-export function pickPeaks(x: ArrayLike<number>, threshold: number, minDistance: number): number[] {
+export function pickPeaks(x: ArrayLike<number>, threshold: number, minDistanceFrames: number): number[] {
   const cand: number[] = [];
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
@@ -153,14 +153,14 @@ export function pickPeaks(x: ArrayLike<number>, threshold: number, minDistance: 
   }
   cand.sort((a, b) => x[b] - x[a] || a - b);
   const taken: number[] = [];
-  for (const i of cand) if (taken.every((j) => Math.abs(i - j) >= minDistance)) taken.push(i);
+  for (const i of cand) if (taken.every((j) => Math.abs(i - j) >= minDistanceFrames)) taken.push(i);
   return taken.sort((a, b) => a - b);
 }
 
-/** Centred moving average of frame-major features over `width` frames (shorter at the ends). */
-export function smoothFrames(x: Float32Array, dims: number, width: number): Float32Array {
+/** Centred moving average of frame-major features over `widthFrames` frames (shorter at the ends). */
+export function smoothFrames(x: Float32Array, dims: number, widthFrames: number): Float32Array {
   const n = Math.floor(x.length / dims);
-  const w = Math.max(1, Math.round(width));
+  const w = Math.max(1, Math.round(widthFrames));
   if (w === 1) return x.slice(0, n * dims);
   const lo = Math.floor((w - 1) / 2);
   const out = new Float32Array(n * dims);
