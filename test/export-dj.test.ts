@@ -336,6 +336,17 @@ describe("DJ exports: the writers", () => {
     assert.ok(e.bpm !== null && Math.abs(e.bpm - 126) <= 1e-4, `BPM ${e.bpm}`);
   });
 
+  it("a first downbeat at the very start whose fitted time is below 0 moves the anchor a bar on, not off the grid", () => {
+    const beats = beatsAt(120, 0, 100).map((b, i) => (i === 0 ? 0.001 : b - 0.004));
+    const [t] = readRekordbox(rekordboxXml([{ path: "/m/z.mp3", analysis: analysis({ beats }) }])).tracks;
+    assert.equal(t.tempos.length, 1);
+    const { inizio, bpm, battito } = t.tempos[0];
+    assert.ok(inizio >= 0, `Inizio ${inizio} not before the audio`);
+    assert.equal(battito, 1);
+    const bars = inizio / ((4 * 60) / bpm);
+    assert.ok(Math.abs(bars - Math.round(bars)) < 0.01 && Math.round(bars) === 1, `one bar on: ${bars}`);
+  });
+
   it("3/4: Metro 3/4 and Battito counts to 3", () => {
     const beats = beatsAt(90, 0.5, 90);
     const a = analysis({ beats, downbeats: beats.filter((_, i) => i % 3 === 1), meter: { beatsPerBar: 3, confidence: 1 }, tempoCurve: { steady: false, spread: 9, points: [] } });

@@ -131,8 +131,11 @@ export function beatGridOf(a: Analysis): BeatGrid | null {
   const bpm = 60 / fit.slope;
   const steady = a.tempoCurve ? a.tempoCurve.steady : true;
   if (steady || beats.length < 2 * MIN_SEGMENT_BEATS) {
-    // One anchor on the fitted line at the first downbeat: the whole track lines up, not just its start.
-    return { beatsPerBar, markers: [{ time: fit.at(index[first]), bpm, beatInBar: 1 }], bpm, dynamic: false };
+    // One anchor on the fitted line at the first downbeat: the whole track lines up, not just its
+    // start. A fitted time before 0 moves a bar on (a grid cannot start before the audio).
+    let time = fit.at(index[first]);
+    while (time < 0) time += beatsPerBar * fit.slope;
+    return { beatsPerBar, markers: [{ time, bpm, beatInBar: 1 }], bpm, dynamic: false };
   }
   const markers: GridMarker[] = [];
   // The first marker is the first downbeat (beat 1 of its bar); DJ programs extend a grid backwards
