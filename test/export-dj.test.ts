@@ -16,6 +16,7 @@ import { after, before, describe, it } from "node:test";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { renderDemoTrack } from "../src/demo-track.js";
 import { beatIndices, type ExportTrack } from "../src/export/common.js";
+import { m3u8 } from "../src/export/m3u8.js";
 import { rekordboxLocation, rekordboxXml } from "../src/export/rekordbox-xml.js";
 import { traktorLocation, traktorNml } from "../src/export/traktor-nml.js";
 import type { Analysis, Cue } from "../src/result.js";
@@ -181,6 +182,29 @@ function readTraktor(text: string): { entries: NmlEntry[]; playlist: { name: str
   return { entries, playlist: { name: pl.NAME, keys } };
 }
 
+/** Reads an extended M3U: the header, the playlist title, and per entry its #EXTINF and path. */
+function readM3u(text: string): { name: string | null; entries: { seconds: number; title: string; path: string }[] } {
+  const lines = text.split("\n");
+  assert.equal(lines[0], "#EXTM3U", "#EXTM3U first");
+  assert.equal(lines[lines.length - 1], "", "ends with a line break");
+  let name: string | null = null;
+  const entries: { seconds: number; title: string; path: string }[] = [];
+  let inf: { seconds: number; title: string } | null = null;
+  for (const line of lines.slice(1, -1)) {
+    if (line.startsWith("#PLAYLIST:")) name = line.slice("#PLAYLIST:".length);
+    else if (line.startsWith("#EXTINF:")) {
+      const m = /^#EXTINF:(-?\d+),(.*)$/.exec(line);
+      assert.ok(m, `#EXTINF:<seconds>,<title>: ${line}`);
+      inf = { seconds: Number(m[1]), title: m[2] };
+    } else {
+      assert.ok(inf, `an #EXTINF before ${line}`);
+      entries.push({ ...inf, path: line });
+      inf = null;
+    }
+  }
+  return { name, entries };
+}
+
 /** The path a Rekordbox Location names, decoded by the WHATWG URL parser. */
 function pathOfLocation(location: string): string {
   assert.match(location, /^file:\/\/localhost\//);
@@ -294,6 +318,16 @@ describe("DJ exports: the writers", () => {
     assert.deepEqual(tk.entries[4].location.VOLUME, "USB Stick");
     assert.equal(`/Volumes/${pathOfTraktor(tk.entries[4].location)}`, paths[4]);
     assert.equal(tk.playlist.keys.length, paths.length);
+  });
+
+  it("m3u8: #EXTM3U, the playlist title, #EXTINF seconds and title, the path as it is; a path with a line break is left out", () => {
+    const paths = ["/Users/dj/Music/A & B/#1 100% (Remix).mp3", "/Users/dj/Music/日本語/トラック ü.flac", "/m/new\nline.wav"];
+    const text = m3u8(paths.map((path, i) => ({ path, analysis: analysis({ duration: 100.4 + i }) })), { playlistName: "Warm-up" });
+    const m = readM3u(text);
+    assert.equal(m.name, "Warm-up");
+    assert.deepEqual(m.entries.map((e) => e.path), paths.slice(0, 2));
+    assert.deepEqual(m.entries.map((e) => e.seconds), [100, 101]);
+    assert.deepEqual(m.entries.map((e) => e.title), ["#1 100% (Remix)", "トラック ü"]);
   });
 
   it("Windows paths keep their drive: file://localhost/C:/… and VOLUME C:", () => {
@@ -546,6 +580,17 @@ describe("DJ exports: trackprobe export, end to end", () => {
       assert.ok(Math.abs(grid[0].startMs - a.downbeats[0] * 1000) <= 20, `AutoGrid ${grid[0].startMs} ms at the first downbeat`);
       assert.ok(e.bpm !== null && Math.abs(e.bpm - a.tempo.bpm) / a.tempo.bpm < 0.03, `BPM ${e.bpm} vs ${a.tempo.bpm}`);
     }
+  });
+
+  it("m3u8 (from -o's .m3u8): the analysed tracks, by absolute path, with their durations", () => {
+    const out = join(dir, "set.m3u8");
+    const r = cli(["export", lib, "-o", out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /export: 2 tracks \(m3u8\).*left out: 1 failed/);
+    const m = readM3u(readFileSync(out, "utf8"));
+    assert.deepEqual(m.entries.map((e) => e.path).sort(), [steadyPath, rampPath].sort());
+    for (const e of m.entries) assert.equal(e.seconds, Math.round((cached.get(e.path) as Analysis).duration));
+    assert.equal(cli(["export", lib, "-o", out, "--cues", "hot"]).code, 2, "an m3u8 holds no cues");
   });
 
   it("--format names the format whatever the extension; json/ndjson/csv still work; bad options exit 2", () => {

@@ -9,6 +9,7 @@ import { engineKey } from "../cache/fingerprint.js";
 import { openResultCache, resolveCacheDir } from "../cache/location.js";
 import { type CachedEntry, type MemoRow, optionsKey, outcomeOf, type ResultCache, sameStamp, stampOf } from "../cache/store.js";
 import { CUE_MODES, type CueMode, type ExportTrack, KEY_NOTATIONS, type KeyNotation } from "../export/common.js";
+import { m3u8 } from "../export/m3u8.js";
 import { rekordboxXml } from "../export/rekordbox-xml.js";
 import { traktorNml } from "../export/traktor-nml.js";
 import { hasAudioExtension } from "../library/walk.js";
@@ -20,9 +21,9 @@ import { UsageError } from "./usage-error.js";
 import { checkOutputFile, writeFileAtomic } from "./write-atomic.js";
 
 /** Library files of DJ programs (src/export/), written whole at the end. */
-export const DJ_FORMATS = ["rekordbox-xml", "traktor-nml"] as const;
+export const DJ_FORMATS = ["rekordbox-xml", "traktor-nml", "m3u8"] as const;
 export type DjFormat = (typeof DJ_FORMATS)[number];
-const DJ_FORMAT_OF_EXTENSION: Record<string, DjFormat> = { ".xml": "rekordbox-xml", ".nml": "traktor-nml" };
+const DJ_FORMAT_OF_EXTENSION: Record<string, DjFormat> = { ".xml": "rekordbox-xml", ".nml": "traktor-nml", ".m3u8": "m3u8", ".m3u": "m3u8" };
 
 interface ExportFlags {
   format?: string;
@@ -45,7 +46,7 @@ export function registerExport(program: Command): void {
     .argument("<dirs...>", "folders (or files) whose cached results to print")
     .option(
       "-f, --format <format>",
-      `output format: ${[...OUTPUT_FORMATS, ...DJ_FORMATS].join("|")} (default: from -o's extension: .xml rekordbox-xml, .nml traktor-nml, .json, .ndjson, .csv, .txt; else ndjson)`,
+      `output format: ${[...OUTPUT_FORMATS, ...DJ_FORMATS].join("|")} (default: from -o's extension: .xml rekordbox-xml, .nml traktor-nml, .m3u8/.m3u m3u8, .json, .ndjson, .csv, .txt; else ndjson)`,
     )
     .option("-o, --output <file>", "write to FILE (atomically) instead of standard output")
     .option("--features <list>", "only results computed with exactly these features (default: the newest result of each file)")
@@ -54,7 +55,7 @@ export function registerExport(program: Command): void {
     .option("--no-failed", "leave out files whose analysis failed (DJ formats always leave them out)")
     .option("--key-notation <notation>", `DJ formats: key text in ${KEY_NOTATIONS.join("|")} (default: what the program shows: standard "Am" for Rekordbox's Tonality, open-key "1m" for Traktor's KEY; Traktor's MUSICAL_KEY number is written either way)`)
     .option("--cues <which>", `DJ formats: ${CUE_MODES.join("|")}: each cue as a memory cue and the first 8 also as hot cues (both), only hot cues, only memory cues, or none (default: both)`)
-    .option("--playlist <name>", "DJ formats: name of the playlist holding the exported tracks (default: trackprobe)")
+    .option("--playlist <name>", "DJ formats and m3u8: name of the playlist holding the exported tracks (default: trackprobe)")
     .option("--comments", `DJ formats: also write key and energy ("8A - Energy 6") into the comment field (replaces the comment on import)`)
     .option("--traktor-volume <name>", 'traktor-nml: the volume name of files not under /Volumes/NAME, i.e. the macOS start-up disk (default: "Macintosh HD" when run on macOS, none elsewhere; Windows paths use their drive letter)')
     .addHelpText(
@@ -64,9 +65,12 @@ Examples:
   trackprobe export ~/Music --format csv -o library.csv
   trackprobe export ~/Music -o rekordbox.xml                 # Rekordbox: beat grid, key, cues, a playlist
   trackprobe export ~/Music -o trackprobe.nml --key-notation camelot   # Traktor
+  trackprobe export ~/Music -o trackprobe.m3u8               # a playlist any DJ program imports (no grid)
 
-DJ formats hold successful analyses only (failures are counted on standard error); files without
-beats get no grid. See "Use with your DJ software" in the README for the import steps.
+DJ formats (rekordbox-xml, traktor-nml) and m3u8 hold successful analyses only (failures are
+counted on standard error); files without beats get no grid. m3u8 is a playlist only: with
+\`scan --write-tags\` the programs read BPM and key from the files' tags. See "Use with your DJ
+software" in the README for the import steps.
 Files that changed or disappeared since they were scanned are left out (scan again to update).
 Exit status: 0 (also when nothing is cached), 2 bad usage.`,
     )
@@ -184,6 +188,15 @@ async function runDjExport(dirs: string[], flags: ExportFlags, format: DjFormat)
   const cues = oneOf("--cues", flags.cues, CUE_MODES as readonly CueMode[]);
   if (flags.playlist !== undefined && flags.playlist.trim() === "") throw new UsageError("--playlist needs a name");
   if (flags.traktorVolume !== undefined && format !== "traktor-nml") throw new UsageError("--traktor-volume goes with --format traktor-nml");
+  if (format === "m3u8") {
+    for (const [flag, set] of [
+      ["--key-notation", flags.keyNotation],
+      ["--cues", flags.cues],
+      ["--comments", flags.comments],
+    ] as const) {
+      if (set !== undefined) throw new UsageError(`${flag} goes with --format rekordbox-xml|traktor-nml (an m3u8 playlist holds no key or cues)`);
+    }
+  }
   const features = parseFeatures(flags.features);
   const wanted = features ? optionsKey(features) : null;
   if (flags.output) checkOutputFile(flags.output);
@@ -226,7 +239,8 @@ async function runDjExport(dirs: string[], flags: ExportFlags, format: DjFormat)
   // Path order: the same library always gives the same file (and TrackIDs).
   tracks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const options = { keyNotation, cues, playlistName: flags.playlist, comments: !!flags.comments };
-  const text = format === "rekordbox-xml" ? rekordboxXml(tracks, options) : traktorNml(tracks, { ...options, volume: flags.traktorVolume });
+  const text =
+    format === "rekordbox-xml" ? rekordboxXml(tracks, options) : format === "traktor-nml" ? traktorNml(tracks, { ...options, volume: flags.traktorVolume }) : m3u8(tracks, options);
   if (flags.output) await writeFileAtomic(flags.output, text);
   else process.stdout.write(text);
   const notes = [
@@ -234,7 +248,7 @@ async function runDjExport(dirs: string[], flags: ExportFlags, format: DjFormat)
     changed ? `${changed} changed or gone since scanned` : "",
     missing ? `${missing} without a result for this version/features` : "",
   ].filter(Boolean);
-  const grid = gridless ? `; ${gridless} without a beat grid` : "";
+  const grid = gridless && format !== "m3u8" ? `; ${gridless} without a beat grid` : "";
   process.stderr.write(`export: ${tracks.length} tracks (${format})${grid}${notes.length ? ` (left out: ${notes.join(", ")})` : ""}\n`);
   return 0;
 }
