@@ -3,7 +3,7 @@
  * program imports as a playlist (Rekordbox, Traktor, Serato, Engine DJ, Mixxx, VirtualDJ). It holds
  * no grid, key or cues: with `scan --write-tags` the programs read BPM and key from the files' tags.
  *
- * Lines as in RFC 8216 §4.3.1–4.3.2 (`#EXTM3U` first, `#EXTINF:<duration>,<title>` before each
+ * Lines as in RFC 8216 §4.3.1.1 and §4.3.2.1 (`#EXTM3U` first, `#EXTINF:<duration>,<title>` before each
  * URI) with absolute file paths as the URIs, as desktop players write them; `#PLAYLIST:` is the
  * de-facto playlist-title tag (VLC, Mixxx write it).
  */
