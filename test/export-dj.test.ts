@@ -330,6 +330,16 @@ describe("DJ exports: the writers", () => {
     assert.deepEqual(m.entries.map((e) => e.title), ["#1 100% (Remix)", "トラック ü"]);
   });
 
+  it("a path with control characters: Rekordbox keeps it (percent-encoded), Traktor leaves it out; both stay valid XML", () => {
+    const odd = "/m/bell\u0007 tab\t.mp3";
+    const tracks: ExportTrack[] = [odd, "/m/plain.mp3"].map((path) => ({ path, analysis: analysis() }));
+    const rb = readRekordbox(rekordboxXml(tracks));
+    assert.deepEqual(rb.tracks.map((t) => pathOfLocation(t.attrs.Location)), [odd, "/m/plain.mp3"]);
+    assert.match(rb.tracks[0].attrs.Name, /^bell {2}tab *$/, "control characters in the name become spaces");
+    const tk = readTraktor(traktorNml(tracks, { volume: "" }));
+    assert.deepEqual(tk.entries.map((e) => pathOfTraktor(e.location)), ["/m/plain.mp3"]);
+  });
+
   it("Windows paths keep their drive: file://localhost/C:/… and VOLUME C:", () => {
     assert.equal(rekordboxLocation("C:\\Music\\My Set\\a#b.mp3"), "file://localhost/C:/Music/My%20Set/a%23b.mp3");
     assert.deepEqual(traktorLocation("D:\\Music\\My Set\\a.mp3"), { VOLUME: "D:", DIR: "/:Music/:My Set/:", FILE: "a.mp3" });

@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { engineKey } from "../cache/fingerprint.js";
 import { openResultCache, resolveCacheDir } from "../cache/location.js";
 import { type CachedEntry, type MemoRow, optionsKey, outcomeOf, type ResultCache, sameStamp, stampOf } from "../cache/store.js";
-import { CUE_MODES, type CueMode, type ExportTrack, KEY_NOTATIONS, type KeyNotation } from "../export/common.js";
+import { CUE_MODES, type CueMode, type ExportTrack, KEY_NOTATIONS, type KeyNotation, xmlSafePath } from "../export/common.js";
 import { m3u8 } from "../export/m3u8.js";
 import { rekordboxXml } from "../export/rekordbox-xml.js";
 import { traktorNml } from "../export/traktor-nml.js";
@@ -238,6 +238,8 @@ async function runDjExport(dirs: string[], flags: ExportFlags, format: DjFormat)
   }
   // Path order: the same library always gives the same file (and TrackIDs).
   tracks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Paths the format cannot name exactly (traktorNml and m3u8 leave them out): counted here.
+  const unnameable = format === "traktor-nml" ? tracks.filter((t) => !xmlSafePath(t.path)).length : format === "m3u8" ? tracks.filter((t) => /[\r\n]/.test(t.path)).length : 0;
   const options = { keyNotation, cues, playlistName: flags.playlist, comments: !!flags.comments };
   const text =
     format === "rekordbox-xml" ? rekordboxXml(tracks, options) : format === "traktor-nml" ? traktorNml(tracks, { ...options, volume: flags.traktorVolume }) : m3u8(tracks, options);
@@ -245,10 +247,11 @@ async function runDjExport(dirs: string[], flags: ExportFlags, format: DjFormat)
   else process.stdout.write(text);
   const notes = [
     failed ? `${failed} failed analyses` : "",
+    unnameable ? `${unnameable} whose path has control characters ${format} cannot hold` : "",
     changed ? `${changed} changed or gone since scanned` : "",
     missing ? `${missing} without a result for this version/features` : "",
   ].filter(Boolean);
   const grid = gridless && format !== "m3u8" ? `; ${gridless} without a beat grid` : "";
-  process.stderr.write(`export: ${tracks.length} tracks (${format})${grid}${notes.length ? ` (left out: ${notes.join(", ")})` : ""}\n`);
+  process.stderr.write(`export: ${tracks.length - unnameable} tracks (${format})${grid}${notes.length ? ` (left out: ${notes.join(", ")})` : ""}\n`);
   return 0;
 }

@@ -244,6 +244,19 @@ export function pathParts(path: string): { drive: string | null; parts: string[]
   return { drive: m ? m[1] : null, parts: rest.split(m ? /[\\/]+/ : /\/+/).filter(Boolean) };
 }
 
+/**
+ * Control characters: XML 1.0 cannot hold most of them at all, and a tab or line break in an
+ * attribute comes back as a space (attribute-value normalisation), so a path with one cannot be
+ * written exactly into an XML attribute.
+ */
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
+/** Whether a path can go into an XML attribute as it is (no control characters). */
+export const xmlSafePath = (path: string) => !/[\u0000-\u001f\u007f]/.test(path);
+
+/** Display text for an XML attribute (titles, cue and playlist names): control characters become spaces. */
+export const displayText = (s: string) => s.replace(CONTROL, " ");
+
 /** Fixed decimals without a trailing "-0" for tiny negatives. */
 export function fixed(x: number, digits: number): string {
   const s = x.toFixed(digits);

@@ -2,6 +2,8 @@
  * Rekordbox XML (`DJ_PLAYLISTS` Version 1.0.0): the file Rekordbox shows as its "rekordbox xml"
  * library and imports tracks, beat grids, cues and playlists from.
  *
+ * Locations are percent-encoded, so any path can be written; names lose control characters.
+ *
  * Follows Pioneer DJ / AlphaTheta's published attribute list, "rekordbox XML format"
  * (https://cdn.rekordbox.com/files/20200410160904/xml_format_list.pdf, linked from
  * https://rekordbox.com/en/support/developer/; reproduced in pyrekordbox's docs/source/formats/xml.md):
@@ -20,6 +22,7 @@ import {
   beatGridOf,
   commentText,
   DEFAULT_PLAYLIST,
+  displayText,
   type DjExportOptions,
   type ExportTrack,
   exportCues,
@@ -63,7 +66,7 @@ export function rekordboxXml(tracks: readonly ExportTrack[], options: DjExportOp
     const a = t.analysis;
     const attrs: Record<string, string> = {
       TrackID: String(i + 1),
-      Name: titleOf(t.path),
+      Name: displayText(titleOf(t.path)),
       Kind: KIND[a.format] ?? `${a.format.toUpperCase()} File`,
       TotalTime: String(Math.round(a.duration)),
       SampleRate: String(a.sampleRate),
@@ -85,11 +88,11 @@ export function rekordboxXml(tracks: readonly ExportTrack[], options: DjExportOp
       }
     }
     for (const c of exportCues(a, options.cues)) {
-      track.ele("POSITION_MARK", { Name: c.name, Type: "0", Start: fixed(c.time, 3), Num: String(c.hotCue ?? -1) });
+      track.ele("POSITION_MARK", { Name: displayText(c.name), Type: "0", Start: fixed(c.time, 3), Num: String(c.hotCue ?? -1) });
     }
   });
   const playlists = root.ele("PLAYLISTS").ele("NODE", { Type: "0", Name: "ROOT", Count: "1" });
-  const list = playlists.ele("NODE", { Name: options.playlistName ?? DEFAULT_PLAYLIST, Type: "1", KeyType: "0", Entries: String(tracks.length) });
+  const list = playlists.ele("NODE", { Name: displayText(options.playlistName ?? DEFAULT_PLAYLIST), Type: "1", KeyType: "0", Entries: String(tracks.length) });
   tracks.forEach((_, i) => list.ele("TRACK", { Key: String(i + 1) }));
   return `${root.end({ prettyPrint: true })}\n`;
 }

@@ -23,6 +23,7 @@ import {
   beatGridOf,
   commentText,
   DEFAULT_PLAYLIST,
+  displayText,
   type DjExportOptions,
   type ExportTrack,
   exportCues,
@@ -31,6 +32,7 @@ import {
   pathParts,
   titleOf,
   traktorKeyValue,
+  xmlSafePath,
 } from "./common.js";
 
 export interface TraktorOptions extends DjExportOptions {
@@ -70,7 +72,13 @@ export const traktorKey = (l: TraktorLocation) => `${l.VOLUME}${l.DIR}${l.FILE}`
 /** "2026/11/30", the date form of Traktor's MODIFIED_DATE and IMPORT_DATE. */
 const traktorDate = (d: Date) => `${d.getUTCFullYear()}/${d.getUTCMonth() + 1}/${d.getUTCDate()}`;
 
-export function traktorNml(tracks: readonly ExportTrack[], options: TraktorOptions = {}): string {
+/**
+ * Writes the NML. Tracks whose path has a control character are left out: NML names files by
+ * plain attributes (DIR, FILE, KEY), which cannot hold them exactly (see xmlSafePath); the caller
+ * counts them.
+ */
+export function traktorNml(all: readonly ExportTrack[], options: TraktorOptions = {}): string {
+  const tracks = all.filter((t) => xmlSafePath(t.path));
   const notation = options.keyNotation ?? "open-key";
   const date = traktorDate(options.date ?? new Date());
   const nml = create({ version: "1.0", encoding: "UTF-8", standalone: false }).ele("NML", { VERSION: "19" });
@@ -84,7 +92,7 @@ export function traktorNml(tracks: readonly ExportTrack[], options: TraktorOptio
     keys.push(traktorKey(loc));
     const grid = beatGridOf(a);
     // LOCK keeps Traktor's own analysis from replacing the exported grid and BPM.
-    const entryAttrs: Record<string, string> = { MODIFIED_DATE: date, TITLE: titleOf(t.path) };
+    const entryAttrs: Record<string, string> = { MODIFIED_DATE: date, TITLE: displayText(titleOf(t.path)) };
     if (grid) entryAttrs.LOCK = "1";
     const entry = collection.ele("ENTRY", entryAttrs);
     entry.ele("LOCATION", { ...loc, VOLUMEID: loc.VOLUME });
@@ -107,10 +115,10 @@ export function traktorNml(tracks: readonly ExportTrack[], options: TraktorOptio
         entry.ele("CUE_V2", cue("AutoGrid", 4, m.time, -1));
       }
     }
-    for (const c of exportCues(a, options.cues)) entry.ele("CUE_V2", cue(c.name, 0, c.time, c.hotCue ?? -1));
+    for (const c of exportCues(a, options.cues)) entry.ele("CUE_V2", cue(displayText(c.name), 0, c.time, c.hotCue ?? -1));
   }
   const root = nml.ele("PLAYLISTS").ele("NODE", { TYPE: "FOLDER", NAME: "$ROOT" }).ele("SUBNODES", { COUNT: "1" });
-  const name = options.playlistName ?? DEFAULT_PLAYLIST;
+  const name = displayText(options.playlistName ?? DEFAULT_PLAYLIST);
   const playlist = root.ele("NODE", { TYPE: "PLAYLIST", NAME: name }).ele("PLAYLIST", { ENTRIES: String(tracks.length), TYPE: "LIST", UUID: uuidOf(name, keys) });
   for (const k of keys) playlist.ele("ENTRY").ele("PRIMARYKEY", { TYPE: "TRACK", KEY: k });
   return `${nml.end({ prettyPrint: true })}\n`;
