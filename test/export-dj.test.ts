@@ -524,7 +524,7 @@ describe("DJ exports: trackprobe export, end to end", () => {
     const ramp = drumPattern({ bpm: 116, endBpm: 136, seconds: 40 });
     writeWav(rampPath, [ramp.audio], RATE);
     writeFileSync(brokenPath, Buffer.concat([Buffer.from("RIFF\x24\x00\x00\x00WAVEfmt ", "latin1"), Buffer.alloc(64, 0xff)]));
-    const scan = cli(["scan", lib, "-q", "-j", "2", "--features", "tempo,beats,downbeats,meter,key,energy"]);
+    const scan = cli(["scan", lib, "-q", "-j", "2", "--features", "tempo,beats,downbeats,meter,key,energy,structure"]);
     assert.equal(scan.code, 1, `scan: one file fails\n${scan.stderr}`);
     const json = cli(["export", lib, "--format", "json", "--no-failed"]);
     assert.equal(json.code, 0, json.stderr);
@@ -561,10 +561,15 @@ describe("DJ exports: trackprobe export, end to end", () => {
       } else {
         assert.ok(t.tempos.length > 1, "a moving tempo gives a dynamic grid");
       }
-      const cues = a.cues ?? [];
-      assert.equal(t.marks.filter((m) => m.num === -1).length, cues.length, "one memory cue per cue (none without structure)");
+      // cues from the structure analysis: each a memory cue, the first eight also hot cues, in seconds
+      const cues = [...(a.cues ?? [])].sort((x, y) => x.time - y.time);
+      const memory = t.marks.filter((m) => m.num === -1);
+      assert.equal(memory.length, cues.length, "one memory cue per cue");
+      memory.forEach((m, i) => assert.ok(Math.abs(m.start - cues[i].time) <= 0.0005 && m.name === cues[i].name, `memory cue ${i}`));
+      assert.equal(t.marks.filter((m) => m.num >= 0).length, Math.min(8, cues.length), "hot cues");
     }
     assert.ok(cached.get(steadyPath)?.key, "the demo track (A minor) has a key");
+    assert.ok(rb.tracks.some((t) => t.marks.length > 0), "structure gave cues to export (at least the first downbeat)");
     // the ramp really is the dynamic case
     const ramp = cached.get(rampPath) as Analysis;
     assert.equal(ramp.tempoCurve?.steady, false);
@@ -589,6 +594,10 @@ describe("DJ exports: trackprobe export, end to end", () => {
       assert.ok(grid.length >= 1, "a grid marker");
       assert.ok(Math.abs(grid[0].startMs - a.downbeats[0] * 1000) <= 20, `AutoGrid ${grid[0].startMs} ms at the first downbeat`);
       assert.ok(e.bpm !== null && Math.abs(e.bpm - a.tempo.bpm) / a.tempo.bpm < 0.03, `BPM ${e.bpm} vs ${a.tempo.bpm}`);
+      const cues = [...(a.cues ?? [])].sort((x, y) => x.time - y.time);
+      const memory = e.cues.filter((c) => c.type === 0 && c.hotcue === -1);
+      assert.equal(memory.length, cues.length, "one CUE_V2 per cue");
+      memory.forEach((c, i) => assert.ok(Math.abs(c.startMs - cues[i].time * 1000) <= 1e-3, `cue ${i} START in ms`));
     }
   });
 
