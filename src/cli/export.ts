@@ -94,14 +94,14 @@ function oneOf<T extends string>(flag: string, value: string | undefined, allowe
 async function runExport(dirs: string[], flags: ExportFlags): Promise<number> {
   const djFormat = djFormatOf(flags.format, flags.output);
   if (djFormat) return runDjExport(dirs, flags, djFormat);
-  for (const [flag, set] of [
-    ["--key-notation", flags.keyNotation],
-    ["--cues", flags.cues],
-    ["--playlist", flags.playlist],
-    ["--comments", flags.comments],
-    ["--traktor-volume", flags.traktorVolume],
+  for (const [flag, set, formats] of [
+    ["--key-notation", flags.keyNotation, "rekordbox-xml|traktor-nml"],
+    ["--cues", flags.cues, "rekordbox-xml|traktor-nml"],
+    ["--comments", flags.comments, "rekordbox-xml|traktor-nml"],
+    ["--playlist", flags.playlist, DJ_FORMATS.join("|")],
+    ["--traktor-volume", flags.traktorVolume, "traktor-nml"],
   ] as const) {
-    if (set !== undefined) throw new UsageError(`${flag} goes with --format ${DJ_FORMATS.join("|")}`);
+    if (set !== undefined) throw new UsageError(`${flag} goes with --format ${formats}`);
   }
   if (flags.format !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(flags.format)) {
     throw new UsageError(`unknown format "${flags.format}"; use one of ${[...OUTPUT_FORMATS, ...DJ_FORMATS].join(", ")}`);
@@ -211,8 +211,13 @@ async function runDjExport(dirs: string[], flags: ExportFlags, format: DjFormat)
   try {
     for (const dir of dirs) {
       for (const row of cache.filesUnder(resolve(dir))) {
-        if (seen.has(row.path) || row.note) continue; // not audio: nothing to export
+        if (seen.has(row.path)) continue;
         seen.add(row.path);
+        if (row.note) {
+          // Not audio: a file named like audio counts as a failure, anything else (cover.jpg) is no track.
+          if (hasAudioExtension(row.path)) failed++;
+          continue;
+        }
         const size = await sizeIfUnchanged(row);
         if (size === null) {
           changed++;
