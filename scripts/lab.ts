@@ -14,7 +14,10 @@ import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { Command } from "commander";
-import { plan } from "../src/analyzers/registry.js";
+import { DEFAULT_MODEL, MODELS, plan } from "../src/analyzers/registry.js";
+import { beatNovelty, type Novelty } from "../src/analyzers/beat-activation.js";
+import { estimateMeter } from "../src/analyzers/meter.js";
+import { downbeatFMeasure } from "../src/eval/metrics.js";
 import { loadCorpus } from "../src/eval/corpus.js";
 import { type EvalFeature, EVAL_FEATURES, evaluateRows, reportOf } from "../src/eval/evaluate.js";
 import { HOLDOUT_COLUMNS, holdoutRow } from "../src/eval/holdout.js";
@@ -22,11 +25,11 @@ import { assignParts, type SplitChoice } from "../src/eval/parts.js";
 import { decodeStreams } from "../src/pipeline/analyze.js";
 import { runSteps } from "../src/analyzers/contract.js";
 import type { Streams } from "../src/features/streams.js";
-import { analyzeRhythm } from "../src/analyzers/rhythm.js";
+import { analyzeRhythm, type RhythmOptions } from "../src/analyzers/rhythm.js";
 import { LEVEL_FEATURES, levelFeatures } from "../src/analyzers/metrical-level.js";
 import { tempoSalience } from "../src/analyzers/tempo.js";
 import { fitLogistic } from "./logistic.js";
-import { type Analysis, type AnalysisOutcome, type FeatureName, VERSION } from "../src/result.js";
+import { type Analysis, type AnalysisOutcome, type FeatureName, type ModelName, VERSION } from "../src/result.js";
 
 const FEATURES: FeatureName[] = ["tempo", "beats", "downbeats", "meter", "key"];
 
@@ -38,8 +41,8 @@ async function computeStreams(audioPath: string, withBands = false): Promise<{ s
 }
 
 /** Runs the registry's analysers for FEATURES on saved streams, as analyze() does. */
-async function analyseStreams(file: string, saved: { streams: Partial<Streams>; duration: number }, beatActivation?: string): Promise<Analysis> {
-  const { steps } = plan(FEATURES, { beatActivation });
+async function analyseStreams(file: string, saved: { streams: Partial<Streams>; duration: number }, model?: ModelName): Promise<Analysis> {
+  const { steps } = plan(FEATURES, { model });
   const result: Analysis = {
     file,
     format: "lab",
@@ -87,14 +90,14 @@ program
   .option("--split <half>", "A, B or all", "A")
   .option("--rows", "print one row per track")
   .option("--features <list>", "features to score", EVAL_FEATURES.join(","))
-  .option("--beat-activation <name>", "the beat activation to decode (needs streams cached --with-bands for a learned one)")
-  .action(async (dirs: string[], o: { streams: string; split: SplitChoice; rows?: boolean; features: string; beatActivation?: string }) => {
+  .option("--model <name>", "the beat model (neural needs streams cached --with-bands)", DEFAULT_MODEL)
+  .action(async (dirs: string[], o: { streams: string; split: SplitChoice; rows?: boolean; features: string; model: ModelName }) => {
     const features = o.features.split(",") as EvalFeature[];
     const corpora = await Promise.all(dirs.map(async (dir) => ({ dir, entries: await loadCorpus(dir) })));
     const parts = assignParts(corpora, { split: o.split });
     const analyse = async (audioPath: string): Promise<AnalysisOutcome> => {
       const saved = deserialize(await readFile(streamFile(o.streams, audioPath)));
-      return analyseStreams(audioPath, saved, o.beatActivation);
+      return analyseStreams(audioPath, saved, o.model);
     };
     const header = ["part".padEnd(12), "n".padStart(4), ...HOLDOUT_COLUMNS.map(([t]) => t.padStart(8))].join(" ");
     const lines: string[] = [header];
@@ -121,6 +124,15 @@ async function* tracksOf(dirs: string[], streamsDir: string, split: SplitChoice)
   }
 }
 
+/** The rhythm model on saved streams with a beat activation, as the plan would run it. */
+async function rhythmOf(name: ModelName, streams: Streams, options: RhythmOptions = {}) {
+  const provider = MODELS[name];
+  if (!provider) throw new Error(`unknown model "${name}"`);
+  const onsets = beatNovelty(streams.onset);
+  const activation = (await provider.run({ streams, needs: { onsets }, options: {}, duration: 0, warn: () => {} })) as Novelty;
+  return analyzeRhythm(streams.onset, streams.barPitch, options, activation, onsets);
+}
+
 /** Sample weights that give every part the same total weight (mean weight 1). */
 function partWeights(parts: string[]): number[] {
   const count = new Map<string, number>();
@@ -131,21 +143,22 @@ const fmt = (w: number[]) => `[${w.map((x) => Math.round(x * 1000) / 1000).join(
 
 program
   .command("fit-level")
-  .description("fit metrical-level.ts's LEVEL_WEIGHTS and SLOW_LEVEL_THRESHOLD on development data")
+  .description("fit a metrical-level model (metrical-level.ts LevelModel) for a beat activation on development data")
   .argument("<dirs...>")
   .requiredOption("--streams <dir>")
-  .action(async (dirs: string[], o: { streams: string }) => {
+  .option("--model <name>", "the beat model whose activation the level model is fitted for", DEFAULT_MODEL)
+  .action(async (dirs: string[], o: { streams: string; model: ModelName }) => {
     const samples: { part: string; truth: number; C: number; row: number[] | null; label: number | null }[] = [];
     for await (const { part, entry, streams } of tracksOf(dirs, o.streams, "A")) {
       if (!entry.tempoBpm) continue;
-      const r = analyzeRhythm(streams.onset, streams.barPitch, { halving: false });
+      const r = await rhythmOf(o.model, streams, { halving: false });
       if (!r.tempo || !r.beats) {
         // no tempo: scored 0 by eval, so counted here too
         samples.push({ part, truth: entry.tempoBpm, C: 0, row: null, label: null });
         continue;
       }
       const C = r.tempo.bpm;
-      const x = levelFeatures(streams.onset, r.beats, streams.barPitch, tempoSalience(r.novelty), C / 2);
+      const x = levelFeatures(streams.onset, r.beats, streams.barPitch, tempoSalience(beatNovelty(streams.onset)), C / 2);
       const within = (b: number) => Math.abs((entry.tempoBpm as number) / b - 1) <= 0.04;
       const row = x ? [1, ...LEVEL_FEATURES.map((k) => x[k]), x.slowOctave ** 2] : null;
       samples.push({ part, truth: entry.tempoBpm, C, row, label: within(C / 2) ? 1 : within(C) ? 0 : null });
@@ -165,7 +178,32 @@ program
       console.log(`threshold ${t.toFixed(2)}: ${[...acc.keys()].map((k, i) => `${k} ${means[i].toFixed(3)}`).join(", ")}`);
       if (score > best.score + 1e-9) best = { threshold: Math.round(t * 100) / 100, score };
     }
-    console.log(`LEVEL_WEIGHTS = ${fmt(w)}\nSLOW_LEVEL_THRESHOLD = ${best.threshold}`);
+    console.log(`{ weights: ${fmt(w)}, threshold: ${best.threshold} }`);
+  });
+
+program
+  .command("fit-bars")
+  .description("choose meter.ts's DOWNBEAT_ACTIVATION_WEIGHT for a learned activation on development data")
+  .argument("<dirs...>")
+  .requiredOption("--streams <dir>")
+  .option("--model <name>", "the (learned) beat model", "neural")
+  .action(async (dirs: string[], o: { streams: string; model: ModelName }) => {
+    const weights = [0, 0.5, 1, 2, 4, 8];
+    const scores = new Map<string, number[][]>();
+    for await (const { part, entry, streams } of tracksOf(dirs, o.streams, "A")) {
+      if (!entry.downbeats) continue;
+      const r = await rhythmOf(o.model, streams);
+      const row = weights.map((w) => {
+        const m = r.beats ? estimateMeter(streams.onset, r.beats, r.compound, streams.barPitch, r.novelty, w) : null;
+        return downbeatFMeasure(entry.downbeats as number[], m?.downbeats ?? null);
+      });
+      scores.set(part, [...(scores.get(part) ?? []), row]);
+    }
+    const mean = (rows: number[][], j: number) => rows.reduce((a, r) => a + r[j], 0) / rows.length;
+    weights.forEach((w, j) => {
+      const means = [...scores.values()].map((rows) => mean(rows, j));
+      console.log(`weight ${w}: ${[...scores.keys()].map((k, i) => `${k} ${means[i].toFixed(3)}`).join(", ")}  mean ${(means.reduce((a, b) => a + b, 0) / means.length).toFixed(3)}`);
+    });
   });
 
 await program.parseAsync();

@@ -13,7 +13,8 @@ import { spectralFluxActivation } from "../src/analyzers/beat-activation.js";
 import { encodeWavFloat32 } from "../src/audio/wav-writer.js";
 import { optionsKey } from "../src/cache/store.js";
 import { analyze, decodeStreams } from "../src/pipeline/analyze.js";
-import { FEATURE_NAMES, TrackprobeError } from "../src/result.js";
+import { FEATURE_NAMES, type ModelChoice, TrackprobeError } from "../src/result.js";
+import { SPECTRAL_FLUX_LEVEL } from "../src/analyzers/metrical-level.js";
 import { drumPattern, RATE } from "./signals/rhythm.js";
 
 const ctx = () => ({ options: {}, duration: 1, warnings: [] as string[] });
@@ -25,7 +26,7 @@ describe("analyser contract: the plan", () => {
     for (const s of steps) {
       for (const dep of Object.values(s.needs)) assert.ok(names.indexOf(dep.name) < names.indexOf(s.analyzer.name), `${dep.name} before ${s.analyzer.name}`);
     }
-    assert.deepEqual(new Set(names), new Set(["onset-descriptors", "beat-activation", "rhythm", "danceability", "loudness", "energy"]));
+    assert.deepEqual(new Set(names), new Set(["onset-descriptors", "onset-novelty", "beat-activation", "rhythm", "danceability", "loudness", "energy"]));
   });
 
   it("a circular dependency fails at plan time, naming the cycle", () => {
@@ -111,7 +112,7 @@ describe("beat-activation seam", () => {
       name: "beat-activation",
       streams: [],
       needs: {},
-      run: () => ({ framesPerSecond: fps, flux: pulses, activation: pulses }),
+      run: () => ({ framesPerSecond: fps, flux: pulses, activation: pulses, level: SPECTRAL_FLUX_LEVEL }),
     });
     const replaced = planAnalyzers(ANALYZERS, ["tempo"], [impulses]);
     assert.ok(replaced.steps.some((s) => s.analyzer === impulses));
@@ -122,12 +123,12 @@ describe("beat-activation seam", () => {
     assert.ok(Math.abs((other.tempo?.bpm ?? 0) / 100 - 1) < 0.02, `replaced activation: ${other.tempo?.bpm}`);
   });
 
-  it("an unknown activation is a BAD_OPTION; a chosen one is in the result options and the cache key", async () => {
+  it("an unknown model is a BAD_OPTION; a chosen one is in the result options and the cache key", async () => {
     const wav = Buffer.from(encodeWavFloat32([drumPattern({ bpm: 120, seconds: 6 }).audio], RATE));
-    await assert.rejects(analyze(wav, { features: ["tempo"], beatActivation: "nope" }), (e: unknown) => e instanceof TrackprobeError && e.code === "BAD_OPTION");
-    const r = await analyze(wav, { features: ["tempo"], beatActivation: "spectral-flux" });
+    await assert.rejects(analyze(wav, { features: ["tempo"], model: "nope" as ModelChoice }), (e: unknown) => e instanceof TrackprobeError && e.code === "BAD_OPTION");
+    const r = await analyze(wav, { features: ["tempo"], model: "dsp" });
     assert.equal(r.options, undefined, "the default is not an option");
-    assert.notEqual(optionsKey(["tempo"], { beatActivation: "learned" }), optionsKey(["tempo"], null));
+    assert.notEqual(optionsKey(["tempo"], { model: "neural" }), optionsKey(["tempo"], null));
   });
 });
 

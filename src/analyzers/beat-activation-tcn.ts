@@ -1,19 +1,39 @@
 /**
  * A learned beat activation: the temporal convolutional network of training/train_tcn.py (after
  * Davies & Böck, EUSIPCO 2019; Böck & Davies, ISMIR 2020) over the band spectrogram
- * (features/bands.ts), run by onnxruntime. One inference session per thread, loaded on first use
- * and kept. Registered as the beat activation "tcn" (registry.ts): `analyze(x, { beatActivation:
- * "tcn" })`. The model file and its card are in models/. Experimental: onnxruntime-node is a
- * development dependency until the learned activation wins on the hold-out (issue 14).
+ * (features/bands.ts), run by onnxruntime on the whole track at once (its receptive field is
+ * ~48 s, so windows would need overlaps as long as that). One inference session per thread,
+ * loaded on first use and kept. The beat model "neural" (registry.ts MODELS): `analyze(x,
+ * { model: "neural" })`, `--model neural`. The model file and its card are in models/.
+ * onnxruntime-node is an optional dependency: where it did not install, "auto" means "dsp".
  */
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { InferenceSession } from "onnxruntime-node";
 import type { BandStream } from "../features/bands.js";
 import { type Novelty, scaledActivation } from "./beat-activation.js";
 import { defineInternal } from "./contract.js";
+import { TCN_LEVEL } from "./metrical-level.js";
 import { TrackprobeError } from "../result.js";
 
 export const TCN_MODEL_PATH = fileURLToPath(new URL("../../models/beat-tcn.onnx", import.meta.url));
+
+export const NEURAL_MISSING =
+  'the model "neural" needs onnxruntime-node, which is not installed (ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node)';
+
+let available: boolean | undefined;
+/** Whether onnxruntime-node is installed (resolvable from here); checked once. */
+export function neuralAvailable(): boolean {
+  if (available === undefined) {
+    try {
+      createRequire(import.meta.url).resolve("onnxruntime-node");
+      available = true;
+    } catch {
+      available = false;
+    }
+  }
+  return available;
+}
 
 let session: Promise<{ ort: typeof import("onnxruntime-node"); s: InferenceSession }> | null = null;
 
@@ -25,7 +45,7 @@ function sessionOf() {
       ort = await import("onnxruntime-node");
     } catch (e) {
       session = null;
-      throw new TrackprobeError("BAD_OPTION", `the beat activation "tcn" needs onnxruntime-node, which is not installed (ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node): ${(e as Error).message.split("\n")[0]}`);
+      throw new TrackprobeError("BAD_OPTION", `${NEURAL_MISSING}: ${(e as Error).message.split("\n")[0]}`);
     }
     const s = await ort.InferenceSession.create(TCN_MODEL_PATH, { executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1 });
     return { ort, s };
@@ -49,8 +69,9 @@ export const tcnActivation = defineInternal({
   streams: ["bands"],
   needs: {},
   async run({ streams }): Promise<Novelty> {
-    const { beat } = await tcnActivations(streams.bands);
+    const { beat, downbeat } = await tcnActivations(streams.bands);
     const fps = streams.bands.framesPerSecond;
-    return { framesPerSecond: fps, flux: beat, activation: scaledActivation(beat, fps) };
+    return { framesPerSecond: fps, flux: beat, activation: scaledActivation(beat, fps), downbeat, level: TCN_LEVEL };
   },
 });
+

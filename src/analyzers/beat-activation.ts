@@ -8,6 +8,7 @@
 import type { OnsetStream } from "../features/onset.js";
 import { movingAverage, movingMax } from "../dsp/series.js";
 import { defineInternal } from "./contract.js";
+import { type LevelModel, SPECTRAL_FLUX_LEVEL } from "./metrical-level.js";
 
 /** Ceiling of the activation: a certain onset is not a certain beat (keeps log(1 − a) finite). */
 export const ACT_MAX = 0.9;
@@ -18,6 +19,10 @@ export interface Novelty {
   flux: Float32Array;
   /** The same scaled to 0..1 by a slowly varying local maximum: a beat "activation" for the HMM. */
   activation: Float32Array;
+  /** Per-frame downbeat activation, 0..1, where the provider estimates one (a learned network). */
+  downbeat?: Float32Array;
+  /** The metrical-level model fitted on this provider's activation (metrical-level.ts). */
+  level: LevelModel;
 }
 
 /**
@@ -35,7 +40,7 @@ export function beatNovelty(onset: OnsetStream, lowWeight = 1): Novelty {
     const d = x[i] - mean[i];
     flux[i] = d > 0 ? d : 0;
   }
-  return { framesPerSecond: fps, flux, activation: scaledActivation(flux, fps) };
+  return { framesPerSecond: fps, flux, activation: scaledActivation(flux, fps), level: SPECTRAL_FLUX_LEVEL };
 }
 
 /**
@@ -58,10 +63,22 @@ export function scaledActivation(flux: Float32Array, fps: number): Float32Array 
 }
 
 
-/** The default beat activation: spectral-flux novelty of the onset stream (beatNovelty). */
-export const spectralFluxActivation = defineInternal({
-  name: "beat-activation",
+/**
+ * The spectral-flux novelty of the onset stream (beatNovelty): the default beat activation, and
+ * what the rhythm model reads the onsets' own periodicity from whatever the activation (the
+ * pulse gates, the subdivision cues of the metrical level, compound time: rhythm.ts).
+ */
+export const onsetNovelty = defineInternal({
+  name: "onset-novelty",
   streams: ["onset"],
   needs: {},
   run: ({ streams }) => beatNovelty(streams.onset),
+});
+
+/** The default beat activation: the onset novelty itself. */
+export const spectralFluxActivation = defineInternal({
+  name: "beat-activation",
+  streams: [],
+  needs: { onsets: onsetNovelty },
+  run: ({ needs }) => needs.onsets,
 });

@@ -12,7 +12,10 @@
  *  - downbeats: the bar position of every beat by Viterbi over a cyclic chain of positions that
  *    earns each downbeat its accent (low onsets, harmonic change) and charges BAR_SWITCH_COST for
  *    a jump — the bar-pointer idea (Whiteley, Cemgil & Godsill 2006; Krebs, Böck & Widmer 2013)
- *    on the beat level, so that the phase follows bars that shift mid-song.
+ *    on the beat level, so that the phase follows bars that shift mid-song;
+ *  - with a learned beat activation, its downbeat output at each beat joins the accent and the
+ *    pattern (the network's own bar evidence, as in Böck, Krebs & Widmer, ISMIR 2016, where a
+ *    bar-pointer model decodes a network's beat and downbeat activations jointly).
  *
  * 6/8 and 12/8 are reported with the dotted-quarter beat: beatsPerBar 2 (6/8) — see rhythm.ts.
  */
@@ -95,7 +98,27 @@ export function beatFeatures(onset: OnsetStream, beats: number[], bar?: BarFeatu
  */
 export const BAR_SWITCH_COST = 15;
 
-export function estimateMeter(onset: OnsetStream, beats: number[], compound: boolean, bar?: BarFeatures): MeterEstimate | null {
+/**
+ * Weight of a learned downbeat activation (Novelty.downbeat) in the downbeat accent and the
+ * pattern similarity, against 1 for harmonic change: of 0, 0.5, 1, 2, 4 and 8, the one with the
+ * best mean downbeat F over the development parts (scripts/lab.ts fit-bars, docs/accuracy.md).
+ */
+export const DOWNBEAT_ACTIVATION_WEIGHT = 0.5;
+
+/** A per-frame downbeat activation (a learned network's) and its frame rate. */
+export interface DownbeatActivation {
+  downbeat?: Float32Array;
+  framesPerSecond: number;
+}
+
+export function estimateMeter(
+  onset: OnsetStream,
+  beats: number[],
+  compound: boolean,
+  bar?: BarFeatures,
+  learned?: DownbeatActivation,
+  downbeatWeight = DOWNBEAT_ACTIVATION_WEIGHT,
+): MeterEstimate | null {
   const n = beats.length;
   if (n < 8) return null;
   const f = beatFeatures(onset, beats, bar);
@@ -104,15 +127,22 @@ export function estimateMeter(onset: OnsetStream, beats: number[], compound: boo
   const zm = zscore(f.mid);
   const zh = zscore(f.high);
   const zc = hasChange ? zscore(f.change) : new Float64Array(n);
+  const hasLearned = !!learned?.downbeat && downbeatWeight > 0;
+  const zd = new Float64Array(n);
+  if (hasLearned) {
+    const d = learned.downbeat as Float32Array;
+    const z = zscore(Float64Array.from(beats, (t) => peakNear(d, Math.round(t * learned.framesPerSecond), 2)));
+    for (let i = 0; i < n; i++) zd[i] = downbeatWeight * z[i];
+  }
   // self-similarity of the beat-synchronous pattern at lag L (mean product of z-scored features)
   const sim = (L: number) => {
     let s = 0;
     let c = 0;
     for (let i = 0; i + L < n; i++) {
-      s += zl[i] * zl[i + L] + zm[i] * zm[i + L] + zh[i] * zh[i + L] + zc[i] * zc[i + L];
+      s += zl[i] * zl[i + L] + zm[i] * zm[i + L] + zh[i] * zh[i + L] + zc[i] * zc[i + L] + zd[i] * zd[i + L];
       c++;
     }
-    return c ? s / (c * (hasChange ? 4 : 3)) : 0;
+    return c ? s / (c * ((hasChange ? 4 : 3) + (hasLearned ? downbeatWeight ** 2 : 0))) : 0;
   };
   const score3 = (sim(3) + sim(6)) / 2 - (sim(2) + sim(4)) / 4;
   const score4 = (sim(4) + sim(8)) / 2 - (sim(3) + sim(6)) / 4;
@@ -127,7 +157,7 @@ export function estimateMeter(onset: OnsetStream, beats: number[], compound: boo
   }
   // downbeat accent: low onset + harmonic change at the bar start
   const accent = new Float64Array(n);
-  for (let i = 0; i < n; i++) accent[i] = 0.5 * zl[i] + (hasChange ? zc[i] : 0) + 0.25 * zm[i];
+  for (let i = 0; i < n; i++) accent[i] = 0.5 * zl[i] + (hasChange ? zc[i] : 0) + 0.25 * zm[i] + zd[i];
   const barLen = compound ? 2 : M;
   // the mean accent of each fixed phase: how clear the bar is over the whole track (confidence)
   const phaseScores: number[] = [];

@@ -86,13 +86,28 @@ export function levelFeatures(onset: OnsetStream, fastBeats: number[], barPitch:
   };
 }
 
-/** Fitted weights: [bias, ...LEVEL_FEATURES, slowOctave²] (scripts/lab.ts fit-level). */
-export const LEVEL_WEIGHTS = [-0.71, -0.383, 0.925, 1.526, 1.808, -0.625, 0.591, -0.65, -0.577, -0.684, -2.801, 0.395, -2.017] as const;
 /**
- * The slow reading is taken above this probability: the threshold (of 0.50, 0.55, … 0.90) with
- * the best mean tempo Acc1 over the development parts, each part weighted equally (fit-level).
+ * A fitted metrical-level model: weights [bias, ...LEVEL_FEATURES, slowOctave²] and the
+ * probability above which the slow reading is taken — the threshold (of 0.50, 0.55, … 0.90)
+ * with the best mean tempo Acc1 over the development parts, each part weighted equally. Both
+ * come from scripts/lab.ts fit-level, run on the beat activation the model is used with: the
+ * features depend on the beat grid, and so on the activation that grid was decoded from.
  */
-export const SLOW_LEVEL_THRESHOLD = 0.55;
+export interface LevelModel {
+  weights: readonly number[];
+  threshold: number;
+}
+
+/** Fitted on the spectral-flux activation (beat-activation.ts). */
+export const SPECTRAL_FLUX_LEVEL: LevelModel = {
+  weights: [-0.71, -0.383, 0.925, 1.526, 1.808, -0.625, 0.591, -0.65, -0.577, -0.684, -2.801, 0.395, -2.017],
+  threshold: 0.55,
+};
+/** Fitted on the learned activation "tcn" (beat-activation-tcn.ts). */
+export const TCN_LEVEL: LevelModel = {
+  weights: [-0.627, 0.263, 0.351, 1.412, 1.767, -0.351, 0.674, -0.808, -0.679, -1.064, -2.671, 0.523, -1.456],
+  threshold: 0.5,
+};
 
 /** Probability that the slow reading is the beat, given the weights [bias, ...LEVEL_FEATURES]. */
 export function slowLevelProbability(x: LevelFeatures, weights: readonly number[]): number {

@@ -2,14 +2,13 @@
  * The analysers trackprobe runs, one line each (the contract: contract.ts). `--features`
  * resolves through them and the dependencies they declare, so nothing is computed that no
  * requested output needs; internal analysers (the rhythm model, the beat activation) are found
- * through `needs` and need no line here. Providers that can replace an internal analyser by name
- * are listed by what they replace.
+ * through `needs` and need no line here. The beat models replace the internal "beat-activation".
  */
-import { type FeatureName, TrackprobeError } from "../result.js";
+import { type FeatureName, MODEL_NAMES, type ModelName, TrackprobeError } from "../result.js";
 import { type Analyzer, type Plan, planAnalyzers } from "./contract.js";
 import { danceabilityAnalyzer, energyAnalyzer } from "./audio-features.js";
 import { spectralFluxActivation } from "./beat-activation.js";
-import { tcnActivation } from "./beat-activation-tcn.js";
+import { NEURAL_MISSING, neuralAvailable, tcnActivation } from "./beat-activation-tcn.js";
 import { keyAnalyzer } from "./key.js";
 import { loudnessAnalyzer } from "./loudness.js";
 import { barsAnalyzer, beatsAnalyzer, tempoAnalyzer } from "./rhythm.js";
@@ -27,20 +26,39 @@ export const ANALYZERS: readonly Analyzer[] = [
 ];
 
 /**
- * Beat activations (AnalyzeOptions.beatActivation): the curve tempo, beats and bars decode.
- * The first is the default.
+ * The beat models (AnalyzeOptions.model, `--model`): the beat activation tempo, beats and bars
+ * decode — the analyser the plan puts in place of "beat-activation".
  */
-export const BEAT_ACTIVATIONS: Readonly<Record<string, Analyzer>> = {
-  "spectral-flux": spectralFluxActivation,
-  /** Experimental: the learned network of training/ (models/beat-tcn.md); needs onnxruntime-node. */
-  tcn: tcnActivation,
+export const MODELS: Readonly<Record<ModelName, Analyzer>> = {
+  dsp: spectralFluxActivation,
+  /** The learned network of training/ (models/beat-tcn.md); needs onnxruntime-node. */
+  neural: tcnActivation,
 };
-export const DEFAULT_BEAT_ACTIVATION = "spectral-flux";
+/**
+ * The default model. "neural" wins on the POP909 and generated hold-outs but loses on corpus-dev
+ * by more than the accuracy issue allows (docs/accuracy.md, models/beat-tcn.md), so the default
+ * stays "dsp".
+ */
+export const DEFAULT_MODEL: ModelName = "dsp";
+
+/**
+ * The model a choice means here: "auto" is "neural" where onnxruntime-node is installed (the
+ * model measured best on the largest hold-out, POP909 B + generated B), else "dsp"; absent is
+ * DEFAULT_MODEL. Throws BAD_OPTION for an unknown name or "neural" without onnxruntime-node.
+ */
+export function resolveModel(choice: string | undefined): ModelName {
+  if (choice === undefined) return DEFAULT_MODEL;
+  if (choice === "auto") return neuralAvailable() ? "neural" : "dsp";
+  if (!(MODEL_NAMES as readonly string[]).includes(choice)) {
+    throw new TrackprobeError("BAD_OPTION", `unknown model "${choice}" (available: ${[...MODEL_NAMES, "auto"].join(", ")})`);
+  }
+  if (choice === "neural" && !neuralAvailable()) throw new TrackprobeError("BAD_OPTION", NEURAL_MISSING);
+  return choice as ModelName;
+}
 
 /** The analysers needed for `features` (with everything they depend on), in run order. */
-export function plan(features: readonly FeatureName[], options: { beatActivation?: string } = {}): Plan {
-  const activation = BEAT_ACTIVATIONS[options.beatActivation ?? DEFAULT_BEAT_ACTIVATION];
-  return planAnalyzers(ANALYZERS, features, activation ? [activation] : []);
+export function plan(features: readonly FeatureName[], options: { model?: ModelName } = {}): Plan {
+  return planAnalyzers(ANALYZERS, features, [MODELS[options.model ?? DEFAULT_MODEL]]);
 }
 
 /** Features some analyser can currently compute. */

@@ -19,9 +19,9 @@ import type { BarPitchStream } from "../features/bar-pitch.js";
 import { trackBeats } from "./beat-tracker.js";
 import { defineAnalyzer, defineInternal } from "./contract.js";
 import { beatFeatures, estimateMeter } from "./meter.js";
-import { LEVEL_WEIGHTS, levelFeatures, SLOW_LEVEL_THRESHOLD, slowLevelProbability } from "./metrical-level.js";
+import { levelFeatures, slowLevelProbability } from "./metrical-level.js";
 import { interp, lagCorrelation } from "../dsp/series.js";
-import { beatNovelty, type Novelty, spectralFluxActivation } from "./beat-activation.js";
+import { beatNovelty, type Novelty, onsetNovelty, spectralFluxActivation } from "./beat-activation.js";
 import { alternativeOf, localPeriodicity, MAX_BPM, MIN_BPM, salienceAt, saliencePeaks, type TempoSalience, tempoCandidates, tempoSalience } from "./tempo.js";
 import { clamp01, roundTo } from "../numbers.js";
 
@@ -79,10 +79,20 @@ const RANGE_SLACK = 1.04;
 
 /**
  * The rhythm model of one track. `novelty` is the beat activation (default: the spectral-flux
- * novelty of `onset`); the onset bands and the bar pitch stream give the metrical-level and bar
- * evidence.
+ * novelty of `onset`): it gives the tempo salience, the pulse gates and the beat grid. The
+ * onsets' own novelty (`onsets`, the same object by default) says where the music starts and
+ * ends, and gives the periodicity cues of the metrical level, whatever the activation: a learned
+ * activation's own periodicity is surest on the music it was trained on, so a level model fitted
+ * on it there trusts it more than unseen music bears out (a 120 BPM drum loop read at 60). The onset bands and the bar pitch stream give the
+ * metrical-level and bar evidence.
  */
-export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream, options: RhythmOptions = {}, novelty: Novelty = beatNovelty(onset)): Rhythm {
+export function analyzeRhythm(
+  onset: OnsetStream,
+  barPitch?: BarPitchStream,
+  options: RhythmOptions = {},
+  novelty: Novelty = beatNovelty(onset),
+  onsets: Novelty = novelty,
+): Rhythm {
   const fps = novelty.framesPerSecond;
   const none = (reason: string): Rhythm => ({ tempo: null, beats: null, tempoCurve: null, reason, compound: false, novelty });
   const n = novelty.flux.length;
@@ -123,7 +133,7 @@ export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream, opt
   }
   // beats only where the music is: from the first to the last clear onset (as madmom decodes only
   // between the first and last activation above its threshold); breaks inside keep their beats
-  const [first, last] = activeRange(novelty.flux);
+  const [first, last] = activeRange(onsets.flux);
   const inMusic = (frames: Int32Array, bpm: number) => {
     const halfBeat = (30 * fps) / bpm;
     return frames.filter((f) => f >= first - halfBeat && f <= last + halfBeat);
@@ -131,8 +141,8 @@ export function analyzeRhythm(onset: OnsetStream, barPitch?: BarPitchStream, opt
   // the slower octave when the fast grid's phases say its every other beat is an off-beat
   if (options.halving !== false && !compound && chosen / 2 >= MIN_BPM) {
     const beats = Array.from(inMusic(tracked.frames, chosen), (f) => f / fps);
-    const x = levelFeatures(onset, beats, barPitch, ts, chosen / 2);
-    if (x && slowLevelProbability(x, LEVEL_WEIGHTS) > SLOW_LEVEL_THRESHOLD) {
+    const x = levelFeatures(onset, beats, barPitch, onsets === novelty ? ts : tempoSalience(onsets), chosen / 2);
+    if (x && slowLevelProbability(x, novelty.level.weights) > novelty.level.threshold) {
       chosen /= 2;
       tracked = track(novelty, chosen);
     }
@@ -310,8 +320,8 @@ const smooth = (x: number) => {
 export const rhythmModel = defineInternal({
   name: "rhythm",
   streams: ["onset", "barPitch"],
-  needs: { activation: spectralFluxActivation },
-  run: ({ streams, needs, options }) => analyzeRhythm(streams.onset, streams.barPitch, { bpmRange: options.bpmRange }, needs.activation),
+  needs: { activation: spectralFluxActivation, onsets: onsetNovelty },
+  run: ({ streams, needs, options }) => analyzeRhythm(streams.onset, streams.barPitch, { bpmRange: options.bpmRange }, needs.activation, needs.onsets),
 });
 
 export const tempoAnalyzer = defineAnalyzer({
@@ -346,7 +356,7 @@ export const barsAnalyzer = defineAnalyzer({
   streams: ["onset", "barPitch"],
   needs: { rhythm: rhythmModel },
   run({ streams, needs: { rhythm }, warn }) {
-    const m = rhythm.beats ? estimateMeter(streams.onset, rhythm.beats, rhythm.compound, streams.barPitch) : null;
+    const m = rhythm.beats ? estimateMeter(streams.onset, rhythm.beats, rhythm.compound, streams.barPitch, rhythm.novelty) : null;
     if (!m) warn(`meter: ${rhythm.reason ?? "too few beats to find bars"}`);
     return { downbeats: m ? m.downbeats : null, meter: m ? m.meter : null };
   },

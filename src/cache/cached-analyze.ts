@@ -23,7 +23,7 @@ import { type FileStamp, isCacheable, optionsKey, outcomeOf, type ResultCache, s
 
 /** analyze()'s options (the analyser options are part of the cache key), and how to treat cached failures. */
 export interface CachedAnalyzeOptions
-  extends Pick<AnalyzeOptions, "features" | "name" | "signal" | "onProgress" | "onPreview" | "bpmRange" | "beatActivation"> {
+  extends Pick<AnalyzeOptions, "features" | "name" | "signal" | "onProgress" | "onPreview" | "bpmRange" | "model"> {
   /** Analyse again an input whose earlier failure is cached. Default: false (the failure is returned). */
   retryFailed?: boolean;
 }

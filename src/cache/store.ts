@@ -57,13 +57,13 @@ export const isCacheable = (outcome: AnalysisOutcome) => !("error" in outcome) |
 
 /**
  * The options part of the key: the feature list, sorted, then the analyser options that change
- * the result (";bpm=MIN-MAX"), so a result for another tempo range is never reused. Without
+ * the result (";bpm=MIN-MAX", ";model=neural"), so a result for another tempo range is never reused. Without
  * analyser options the key is the feature list alone (as before they existed).
  */
 export const optionsKey = (features: readonly FeatureName[], options?: AnalyzerOptions | null) =>
   [...features].sort().join(",") +
   (options?.bpmRange ? `;bpm=${options.bpmRange.min}-${options.bpmRange.max}` : "") +
-  (options?.beatActivation ? `;activation=${options.beatActivation}` : "");
+  (options?.model ? `;model=${options.model}` : "");
 
 export class ResultCache {
   readonly path: string;

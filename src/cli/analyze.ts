@@ -3,10 +3,10 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { glob } from "tinyglobby";
 import { encodeWavFloat32 } from "../audio/wav-writer.js";
-import { AVAILABLE_FEATURES, parseFeatureList } from "../analyzers/registry.js";
+import { AVAILABLE_FEATURES, parseFeatureList, resolveModel } from "../analyzers/registry.js";
 import { renderDemoTrack } from "../demo-track.js";
 import type { AnalyzeOptions } from "../pipeline/analyze.js";
-import { type AnalysisOutcome, type BpmRange, type FeatureName, isFailure, TrackprobeError } from "../result.js";
+import { type AnalysisOutcome, type BpmRange, type FeatureName, isFailure, type ModelChoice, TrackprobeError } from "../result.js";
 import { ProgressLine } from "./progress-line.js";
 import { parseBpmRange } from "../analyzers/tempo.js";
 import { formatOfPath, formatResults, OUTPUT_FORMATS, type OutputFormat } from "./format.js";
@@ -23,12 +23,17 @@ interface AnalyzeFlags {
   cache: boolean;
   cacheDir?: string;
   bpmRange?: string;
+  model?: string;
   progress?: boolean;
 }
 
 /** Help text of --bpm-range (analyze and scan). */
 export const BPM_RANGE_HELP =
   "report the tempo (and beat grid) inside MIN-MAX BPM, e.g. 70-140 or 100-200: the reading at another metrical level (×2, ×½, …) inside the range; both within 40-250";
+
+/** Help text of --model (analyze, scan, eval, serve, worker). */
+export const MODEL_HELP =
+  'beat model for tempo, beats and downbeats: "dsp" (onset novelty), "neural" (a learned network; needs onnxruntime-node) or "auto" (neural where onnxruntime-node is installed, else dsp); default dsp (docs/accuracy.md compares them)';
 
 const DEMO_NAME = "demo:120bpm-a-minor-30s.wav";
 
@@ -44,6 +49,7 @@ export function registerAnalyze(program: Command, opts: { isDefault: boolean } =
     .option("--no-cache", "neither read nor write the result cache (the one `scan` fills)")
     .option("--cache-dir <dir>", "result cache folder (default: $TRACKPROBE_CACHE_DIR, else $XDG_CACHE_HOME/trackprobe or ~/.cache/trackprobe)")
     .option("--bpm-range <min-max>", BPM_RANGE_HELP)
+    .option("--model <dsp|neural|auto>", MODEL_HELP)
     .option("--progress", "show on standard error, per file, the audio decoded so far and previews of tempo, key and loudness (after 30 s of audio, then at 60 s, 120 s, …)")
     .addHelpText(
       "after",
@@ -52,6 +58,7 @@ Examples:
   trackprobe analyze song.mp3
   trackprobe analyze --features loudness --format csv "music/**/*.flac" -o loudness.csv
   trackprobe analyze --bpm-range 70-140 ballad.mp3   # the tempo inside 70-140 BPM
+  trackprobe analyze --model neural song.mp3          # the learned beat model
   trackprobe analyze --progress long-mix.flac         # previews while a long file is analysed
   cat song.ogg | trackprobe analyze - --format json
   trackprobe analyze            # analyses a generated demo track
@@ -85,9 +92,22 @@ export function parseBpmRangeFlag(text: string | undefined): BpmRange | undefine
   }
 }
 
+/** Checks --model: a usage error (exit 2) for an unknown model, or "neural" without onnxruntime-node. */
+export function parseModelFlag(text: string | undefined): ModelChoice | undefined {
+  if (text === undefined) return undefined;
+  try {
+    resolveModel(text);
+  } catch (e) {
+    if (e instanceof TrackprobeError) throw new UsageError(`--model: ${e.message}`);
+    throw e;
+  }
+  return text as ModelChoice;
+}
+
 async function runAnalyze(patterns: string[], flags: AnalyzeFlags): Promise<number> {
   const features = parseFeatures(flags.features);
   const bpmRange = parseBpmRangeFlag(flags.bpmRange);
+  const model = parseModelFlag(flags.model);
   const format = (flags.format ?? formatOfPath(flags.output) ?? (process.stdout.isTTY && !flags.output ? "table" : "json")) as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`unknown format "${flags.format}"; use one of ${OUTPUT_FORMATS.join(", ")}`);
   if (flags.output) checkOutputFile(flags.output);
@@ -101,8 +121,8 @@ async function runAnalyze(patterns: string[], flags: AnalyzeFlags): Promise<numb
     const live = progress ? { onProgress: progress.decoded, onPreview: progress.preview } : {};
     const outcome =
       input.kind !== "demo" && cache
-        ? (await analyzeCached(input.kind === "path" ? input.path : process.stdin, cache, { features, retryFailed: true, bpmRange, name, ...live })).outcome
-        : await analyzeOne(input, { features, bpmRange, name, ...live });
+        ? (await analyzeCached(input.kind === "path" ? input.path : process.stdin, cache, { features, retryFailed: true, bpmRange, model, name, ...live })).outcome
+        : await analyzeOne(input, { features, bpmRange, model, name, ...live });
     progress?.end();
     if (isFailure(outcome)) {
       failed++;

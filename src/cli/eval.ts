@@ -5,7 +5,8 @@
  * hold-out), one for all parts together, and the compact hold-out table.
  */
 import type { Command } from "commander";
-import type { AnalysisOutcome, FeatureName } from "../result.js";
+import type { AnalysisOutcome, FeatureName, ModelChoice } from "../result.js";
+import { MODEL_HELP, parseModelFlag } from "./analyze.js";
 import { CorpusError, loadCorpus } from "../eval/corpus.js";
 import {
   type AnalyzeFn,
@@ -35,7 +36,7 @@ export interface EvalFlags {
   limit?: string;
   jobs?: string;
   table?: boolean;
-  beatActivation?: string;
+  model?: string;
 }
 
 export function registerEval(program: Command): void {
@@ -57,7 +58,7 @@ export function registerEval(program: Command): void {
     .option("--limit <n>", "score only the first N tracks (by id) of each part")
     .option("-j, --jobs <n>", "analyse N tracks at a time in worker threads (default 1: one after another, in this thread)")
     .option("--table", "print only the hold-out table (one row per part), not the per-feature tables")
-    .option("--beat-activation <name>", "the beat activation tempo, beats and bars decode (AnalyzeOptions.beatActivation; default spectral-flux)")
+    .option("--model <dsp|neural|auto>", MODEL_HELP)
     .addHelpText(
       "after",
       `
@@ -127,7 +128,7 @@ async function liveAnalyzer(
   features: readonly EvalFeature[],
   jobs: number,
   warn: (text: string) => void,
-  beatActivation?: string,
+  model?: ModelChoice,
 ): Promise<{ analyze: AnalyzeFn; close: () => Promise<void> }> {
   const { analyze, AVAILABLE_FEATURES } = await import("../index.js");
   const missing = features.filter((f) => !AVAILABLE_FEATURES.includes(f));
@@ -139,7 +140,7 @@ async function liveAnalyzer(
   });
   if (jobs > 1 && available.length > 0) {
     const { poolAnalyzer } = await import("../eval/pool-analyzer.js");
-    const pool = await poolAnalyzer(jobs, available, beatActivation);
+    const pool = await poolAnalyzer(jobs, available, model);
     return {
       analyze: async (path, wanted) => (wanted.some((f) => AVAILABLE_FEATURES.includes(f)) ? pool.analyze(path, wanted) : unavailable(path, wanted)),
       close: pool.close,
@@ -149,7 +150,7 @@ async function liveAnalyzer(
     analyze: async (path: string, wanted: FeatureName[]): Promise<AnalysisOutcome> => {
       const some = wanted.filter((f) => AVAILABLE_FEATURES.includes(f));
       if (some.length === 0) return unavailable(path, wanted);
-      return analyze(path, { features: some, beatActivation });
+      return analyze(path, { features: some, model });
     },
     close: async () => {},
   };
@@ -220,7 +221,7 @@ export async function runEval(
   }
 
   const warn = err ?? (() => {});
-  const live = flags.results ? null : await liveAnalyzer(features, jobs, warn, flags.beatActivation);
+  const live = flags.results ? null : await liveAnalyzer(features, jobs, warn, parseModelFlag(flags.model));
   const analyze = flags.results ? resultsDirAnalyzer(flags.results) : (live as { analyze: AnalyzeFn }).analyze;
   /** The part name of each of `entries`. */
   const partOf = parts.flatMap((p) => p.entries.map(() => p.name));

@@ -10,7 +10,7 @@ import { type ScanProgress, type ScanSummary, scanLibrary } from "../library/sca
 import { KEY_NOTATIONS, type KeyNotation, type TagReport, type TagSettings } from "../library/tags.js";
 import { removeStaleTemps, tempPathFor } from "../temp-files.js";
 import type { AnalysisOutcome, FeatureName } from "../result.js";
-import { BPM_RANGE_HELP, parseBpmRangeFlag, parseFeatures } from "./analyze.js";
+import { BPM_RANGE_HELP, MODEL_HELP, parseBpmRangeFlag, parseFeatures, parseModelFlag } from "./analyze.js";
 import { formatOfPath, formatResults, OUTPUT_FORMATS, type OutputFormat } from "./format.js";
 import { exitCodeFor, onStopRequest } from "./signals.js";
 import { UsageError } from "./usage-error.js";
@@ -21,6 +21,7 @@ interface ScanFlags {
   timeout?: string;
   features?: string;
   bpmRange?: string;
+  model?: string;
   format?: string;
   output?: string;
   cache: boolean;
@@ -48,6 +49,7 @@ export function registerScan(program: Command): void {
     )
     .option("--features <list>", `comma-separated features to compute (default: all of ${AVAILABLE_FEATURES.join(",")})`)
     .option("--bpm-range <min-max>", BPM_RANGE_HELP)
+    .option("--model <dsp|neural|auto>", MODEL_HELP)
     .option("-f, --format <format>", `print each file's result: ${OUTPUT_FORMATS.join("|")} (default: from -o's extension, else ndjson when writing to a file or pipe, nothing on a terminal)`)
     .option("-o, --output <file>", "write the results to FILE (atomically; ndjson is written as results come)")
     .option("--no-cache", "neither read nor write the result cache (analyse every file)")
@@ -88,6 +90,7 @@ export function parseFormat(flag: string | undefined, fallback: OutputFormat | n
 async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
   const features = parseFeatures(flags.features) ?? AVAILABLE_FEATURES;
   const bpmRange = parseBpmRangeFlag(flags.bpmRange);
+  const model = parseModelFlag(flags.model);
   const jobs = flags.jobs === undefined ? availableParallelism() : Number(flags.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256, not "${flags.jobs}"`);
   const timeout = flags.timeout === undefined ? DEFAULT_SECONDS_PER_AUDIO_MINUTE : Number(flags.timeout);
@@ -134,6 +137,7 @@ async function runScan(dirs: string[], flags: ScanFlags): Promise<number> {
       cacheDir,
       retryFailed: flags.retryFailed,
       bpmRange,
+      model,
       hidden: flags.hidden,
       writeTags: tagSettings,
       secondsPerAudioMinute: timeout === 0 ? null : timeout,

@@ -5,7 +5,7 @@
  * Features are computed independently of one another, so the scores equal those of an
  * in-process analysis. The pool's watchdog stops an analysis that hangs (TIMEOUT, scored 0).
  */
-import { type FeatureName, failureOf } from "../result.js";
+import { type FeatureName, failureOf, type ModelChoice } from "../result.js";
 import type { AnalyzeFn } from "./evaluate.js";
 
 export interface PoolAnalyzer {
@@ -13,11 +13,11 @@ export interface PoolAnalyzer {
   close(): Promise<void>;
 }
 
-export async function poolAnalyzer(size: number, features: readonly FeatureName[], beatActivation?: string): Promise<PoolAnalyzer> {
+export async function poolAnalyzer(size: number, features: readonly FeatureName[], model?: ModelChoice): Promise<PoolAnalyzer> {
   const { AnalysisPool } = await import("../pool/pool.js");
   const pool = new AnalysisPool({ size, setup: { cacheDir: null } });
   const analyze: AnalyzeFn = async (path) => {
-    const r = await pool.run({ path }, { features: [...features], beatActivation });
+    const r = await pool.run({ path }, { features: [...features], model });
     if (r.type === "done") return r.outcome;
     return failureOf(path, "INTERNAL", `${path}: analysis aborted`);
   };

@@ -11,7 +11,7 @@
 import { resolve } from "node:path";
 import { engineKey } from "../cache/fingerprint.js";
 import { optionsKey, outcomeOf, ResultCache } from "../cache/store.js";
-import { type AnalysisOutcome, type BpmRange, type ErrorCode, type FeatureName, failureOf, isFailure } from "../result.js";
+import { type AnalysisOutcome, type BpmRange, type ErrorCode, type FeatureName, failureOf, isFailure, type ModelChoice } from "../result.js";
 import { analyzerOptions } from "../pipeline/analyze.js";
 import { AnalysisPool } from "../pool/pool.js";
 import type { TagSettings } from "./tags.js";
@@ -28,6 +28,8 @@ export interface ScanOptions {
   retryFailed?: boolean;
   /** Tempo range (AnalyzeOptions.bpmRange); part of the cache key. */
   bpmRange?: BpmRange;
+  /** The beat model (AnalyzeOptions.model); part of the cache key. */
+  model?: ModelChoice;
   hidden?: boolean;
   writeTags?: TagSettings | null;
   /** Per-file time limit in seconds per minute of audio (default DEFAULT_SECONDS_PER_AUDIO_MINUTE); null: none. */
@@ -105,7 +107,7 @@ export async function scanLibrary(o: ScanOptions): Promise<ScanSummary> {
   };
   let walking = true;
   let pool: AnalysisPool | null = null;
-  const jobOptions = { features: o.features, retryFailed: !!o.retryFailed, writeTags: o.writeTags ?? null, bpmRange: o.bpmRange };
+  const jobOptions = { features: o.features, retryFailed: !!o.retryFailed, writeTags: o.writeTags ?? null, bpmRange: o.bpmRange, model: o.model };
   const pending = new Set<Promise<void>>();
   const wantOutcomes = !!o.onOutcome;
 

@@ -4,12 +4,12 @@
  */
 import { openDecoded } from "../audio/decode.js";
 import { type AudioInput, type ByteTap, openSource } from "../audio/source.js";
-import { AVAILABLE_FEATURES, BEAT_ACTIVATIONS, DEFAULT_BEAT_ACTIVATION, plan } from "../analyzers/registry.js";
+import { AVAILABLE_FEATURES, DEFAULT_MODEL, plan, resolveModel } from "../analyzers/registry.js";
 import { runSteps, unrequestedFields } from "../analyzers/contract.js";
 import { FrontEnd, type StreamDef } from "../features/frontend.js";
 import { type StreamName, STREAMS, type Streams } from "../features/streams.js";
 import { checkBpmRange } from "../analyzers/tempo.js";
-import { type Analysis, type AnalyzerOptions, type BpmRange, type FeatureName, TrackprobeError, VERSION } from "../result.js";
+import { type Analysis, type AnalyzerOptions, type BpmRange, type FeatureName, type ModelChoice, TrackprobeError, VERSION } from "../result.js";
 import { roundTo as round } from "../numbers.js";
 
 export interface AnalyzeOptions {
@@ -30,11 +30,11 @@ export interface AnalyzeOptions {
    */
   bpmRange?: BpmRange;
   /**
-   * The beat activation that tempo, beats and bars decode, by name (registry.ts,
-   * BEAT_ACTIVATIONS). Default "spectral-flux", the only one so far; the seam a learned
-   * activation plugs into. Reported as `options.beatActivation` when given; part of the cache key.
+   * The beat model tempo, beats and bars come from: "dsp" (the default), "neural" (the learned
+   * network, models/beat-tcn.md; needs onnxruntime-node) or "auto" (registry.ts resolveModel).
+   * The model used is reported as `options.model` unless it is "dsp"; part of the cache key.
    */
-  beatActivation?: string;
+  model?: ModelChoice;
   /**
    * Called with a preview — tempo, key and loudness (those of them asked for) from the audio
    * decoded so far — after PREVIEW_FIRST_SECONDS of audio and each time that doubles (30 s, 60 s,
@@ -53,15 +53,11 @@ export type AnalysisPreview = { audioSeconds: number; warnings: string[] } & Pic
 export const PREVIEW_FIRST_SECONDS = 30;
 
 /** The analyser options of `options` (what the result's `options` and the cache key hold), or null for none. */
-export function analyzerOptions(options: { bpmRange?: BpmRange; beatActivation?: string }): AnalyzerOptions | null {
+export function analyzerOptions(options: { bpmRange?: BpmRange; model?: ModelChoice }): AnalyzerOptions | null {
   const o: AnalyzerOptions = {};
   if (options.bpmRange) o.bpmRange = checkBpmRange(options.bpmRange);
-  if (options.beatActivation !== undefined && options.beatActivation !== DEFAULT_BEAT_ACTIVATION) {
-    if (!Object.hasOwn(BEAT_ACTIVATIONS, options.beatActivation)) {
-      throw new TrackprobeError("BAD_OPTION", `unknown beat activation "${options.beatActivation}" (available: ${Object.keys(BEAT_ACTIVATIONS).join(", ")})`);
-    }
-    o.beatActivation = options.beatActivation;
-  }
+  const model = resolveModel(options.model);
+  if (model !== DEFAULT_MODEL) o.model = model;
   return Object.keys(o).length ? o : null;
 }
 

@@ -19,7 +19,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { TagReport, TagSettings } from "../library/tags.js";
 import type { AnalysisPreview } from "../pipeline/analyze.js";
-import { type AnalysisOutcome, type BpmRange, type ErrorCode, type FeatureName, failureOf } from "../result.js";
+import { type AnalysisOutcome, type BpmRange, type ErrorCode, type FeatureName, failureOf, type ModelChoice } from "../result.js";
 
 /** What every worker loads once. */
 export interface WorkerSetup {
@@ -35,7 +35,7 @@ export interface JobOptions {
   /** Default: every feature. */
   features?: FeatureName[];
   bpmRange?: BpmRange;
-  beatActivation?: string;
+  model?: ModelChoice;
   /** Analyse again an input whose failure is cached. */
   retryFailed?: boolean;
   /** After a successful analysis of a path, write its tags (scan --write-tags). */

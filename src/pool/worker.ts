@@ -45,7 +45,7 @@ async function run(job: Extract<ToWorker, { type: "job" }>): Promise<void> {
       signal: controller.signal,
       retryFailed: options.retryFailed,
       bpmRange: options.bpmRange,
-      beatActivation: options.beatActivation,
+      model: options.model,
       onProgress: (audioSeconds) => send({ type: "progress", id: job.id, audioSeconds }),
       onPreview: job.previews ? (preview) => send({ type: "preview", id: job.id, preview }) : undefined,
     });

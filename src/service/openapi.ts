@@ -70,6 +70,7 @@ export function openApiDocument(): object {
           parameters: [
             { name: "features", in: "query", schema: { type: "string" }, description: "comma-separated: loudness,tempo,beats,downbeats,meter,key,danceability,energy (default all)" },
             { name: "bpm_range", in: "query", schema: { type: "string", pattern: "^\\d+(\\.\\d+)?-\\d+(\\.\\d+)?$" }, description: "report the tempo inside MIN-MAX BPM" },
+            { name: "model", in: "query", schema: { type: "string", enum: ["dsp", "neural", "auto"] }, description: "beat model for tempo, beats and downbeats (default dsp; auto: neural where the server has onnxruntime-node)" },
             { name: "name", in: "query", schema: { type: "string" }, description: "the name to report as `file` (raw bodies; multipart uses the part's file name)" },
           ],
           requestBody: { required: true, content: { "application/octet-stream": { schema: { type: "string", format: "binary" } }, "multipart/form-data": { schema: { type: "object", properties: { file: { type: "string", format: "binary" } } } } } },

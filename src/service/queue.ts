@@ -17,7 +17,7 @@ import { Queue, QueueEvents, Worker, type Job as QueueJob } from "bullmq";
 import { Redis } from "ioredis";
 import type { AnalysisPreview } from "../pipeline/analyze.js";
 import { AnalysisPool } from "../pool/pool.js";
-import { type AnalysisOutcome, type BpmRange, type FeatureName, failureOf } from "../result.js";
+import { type AnalysisOutcome, type BpmRange, type FeatureName, failureOf, type ModelName } from "../result.js";
 
 export const QUEUE_NAME = "trackprobe-analyses";
 /** A worker's lock on its job, renewed at half this while it lives. */
@@ -53,6 +53,7 @@ export interface QueuedAnalysis {
   name: string;
   features?: FeatureName[];
   bpmRange?: BpmRange;
+  model?: ModelName;
   /** Content hash and options key: where the server files the result in its cache. */
   hash: string;
   optionsKey: string;
@@ -168,7 +169,7 @@ export class QueueWorker {
         if (!bytes) return failureOf(data.name, "UNREADABLE", `${data.name}: the upload is no longer in the queue's store (expired)`);
         const answer = await pool.run(
           { bytes, name: data.name },
-          { features: data.features, bpmRange: data.bpmRange },
+          { features: data.features, bpmRange: data.bpmRange, model: data.model },
           {
             onProgress: (audioSeconds) => void job.updateProgress({ type: "progress", audioSeconds } satisfies QueueProgress),
             onPreview: (preview) => void job.updateProgress({ type: "preview", preview } satisfies QueueProgress),

@@ -12,7 +12,7 @@ import cors from "@fastify/cors";
 import multipart from "@fastify/multipart";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { AVAILABLE_FEATURES, parseFeatureList } from "../analyzers/registry.js";
+import { AVAILABLE_FEATURES, parseFeatureList, resolveModel } from "../analyzers/registry.js";
 import { parseBpmRange } from "../analyzers/tempo.js";
 import { engineKey } from "../cache/fingerprint.js";
 import { isCacheable, optionsKey, outcomeOf, type ResultCache } from "../cache/store.js";
@@ -168,7 +168,12 @@ export async function createService(o: ServiceOptions = {}): Promise<Service> {
 
   app.post("/v1/analyses", async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
-    const { features, bpmRange } = badRequestOn(() => ({ features: parseFeatureList(q.features), bpmRange: q.bpm_range === undefined ? undefined : parseBpmRange(q.bpm_range) }));
+    // the model is resolved here ("auto" → what this server can run), so the cache key and the queue say which
+    const { features, bpmRange, model } = badRequestOn(() => ({
+      features: parseFeatureList(q.features),
+      bpmRange: q.bpm_range === undefined ? undefined : parseBpmRange(q.bpm_range),
+      model: resolveModel(q.model),
+    }));
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > maxUpload) throw new HttpError(413, "TOO_LARGE", `the upload is larger than the limit of ${maxUpload} bytes`);
     if ((await active()) >= maxQueue) {
@@ -190,7 +195,7 @@ export async function createService(o: ServiceOptions = {}): Promise<Service> {
       const what = sniffed.kind === "empty" ? "the upload is empty" : sniffed.kind === "text" ? "this is text, not audio" : "not a recognised audio format";
       throw new HttpError(sniffed.kind === "empty" ? 400 : 415, sniffed.kind === "empty" ? "EMPTY" : "UNSUPPORTED_FORMAT", what, { sniffed: sniffed.kind });
     }
-    const opts = optionsKey(features ?? AVAILABLE_FEATURES, analyzerOptions({ bpmRange }));
+    const opts = optionsKey(features ?? AVAILABLE_FEATURES, analyzerOptions({ bpmRange, model }));
     const entry = cache?.entry(upload.hash, engine, opts);
     if (entry) {
       await fs.rm(upload.path, { force: true });
@@ -202,7 +207,7 @@ export async function createService(o: ServiceOptions = {}): Promise<Service> {
     const job = store.create(name);
     if (queue) {
       try {
-        await queue.submit(job.id, upload.path, { name, features, bpmRange, hash: upload.hash, optionsKey: opts });
+        await queue.submit(job.id, upload.path, { name, features, bpmRange, model, hash: upload.hash, optionsKey: opts });
       } finally {
         await fs.rm(upload.path, { force: true });
       }
@@ -211,7 +216,7 @@ export async function createService(o: ServiceOptions = {}): Promise<Service> {
         const answer = await (pool as AnalysisPool)
           .run(
             { path: upload.path, name },
-            { features, bpmRange },
+            { features, bpmRange, model },
             {
               onProgress: (audioSeconds) => store.emit(job, { event: "progress", data: { audioSeconds } }),
               onPreview: (preview) => store.emit(job, { event: "preview", data: preview }),
