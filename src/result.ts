@@ -154,15 +154,21 @@ export interface BpmRange {
   max: number;
 }
 
+/**
+ * The beat models: "dsp", the spectral-flux onset novelty; "neural", the learned network of
+ * models/beat-tcn.md (needs the optional dependency onnxruntime-node).
+ */
+export const MODEL_NAMES = ["dsp", "neural"] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+/** What a user may ask for: a model, or "auto" (registry.ts resolveModel). */
+export type ModelChoice = ModelName | "auto";
+
 /** Options that change what the analysers report (part of the result and of the cache key). */
 export interface AnalyzerOptions {
   /** Report the tempo reading (and beat grid) inside this range; absent: the engine chooses. */
   bpmRange?: BpmRange;
-  /**
-   * The beat activation tempo, beats and bars decode (AnalyzeOptions.beatActivation); absent:
-   * the default, "spectral-flux".
-   */
-  beatActivation?: string;
+  /** The beat model tempo, beats and bars come from (AnalyzeOptions.model, resolved); absent: "dsp". */
+  model?: ModelName;
 }
 
 export interface Analysis {
