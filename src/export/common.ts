@@ -101,6 +101,11 @@ export interface BeatGrid {
   markers: GridMarker[];
   /** The BPM of a single-tempo grid: a least-squares fit over all beats (Traktor's one TEMPO). */
   bpm: number;
+  /**
+   * Markers for a program whose grid has one BPM throughout (Traktor): all at `bpm`, one more
+   * wherever that grid would stray from the detected beats (the same as `markers` when steady).
+   */
+  fixedBpmMarkers: GridMarker[];
   /** Whether `markers` follow a tempo that changes (the tempo curve is not steady). */
   dynamic: boolean;
 }
@@ -110,6 +115,15 @@ export interface BeatGrid {
  * marker starts: below what a DJ hears as flamming (~20 ms) and above beat-tracker jitter.
  */
 export const DYNAMIC_GRID_TOLERANCE = 0.015;
+
+/**
+ * Grid markers a one-BPM program (Traktor) gets at most, unless even the loosest tolerance below
+ * needs more: they share its cue list with the cues. A guess at what stays usable, not a
+ * documented limit.
+ */
+export const MAX_FIXED_BPM_MARKERS = 64;
+/** Tolerances (s) tried in turn for one-BPM markers; past 40 ms a grid no longer helps beatmatching. */
+export const FIXED_BPM_TOLERANCES = [DYNAMIC_GRID_TOLERANCE, 0.02, 0.025, 0.03, 0.04];
 
 /** Below this many beats (two bars) a tempo curve is not followed: too few beats to tell. */
 const MIN_SEGMENT_BEATS = 4;
@@ -135,7 +149,8 @@ export function beatGridOf(a: Analysis): BeatGrid | null {
     // start. A fitted time before 0 moves a bar on (a grid cannot start before the audio).
     let time = fit.at(index[first]);
     while (time < 0) time += beatsPerBar * fit.slope;
-    return { beatsPerBar, markers: [{ time, bpm, beatInBar: 1 }], bpm, dynamic: false };
+    const markers = [{ time, bpm, beatInBar: 1 }];
+    return { beatsPerBar, markers, bpm, fixedBpmMarkers: markers, dynamic: false };
   }
   const markers: GridMarker[] = [];
   // The first marker is the first downbeat (beat 1 of its bar); DJ programs extend a grid backwards
@@ -149,7 +164,32 @@ export function beatGridOf(a: Analysis): BeatGrid | null {
     markers.push({ time: beats[s], bpm: 60 / period, beatInBar: barOf(s) });
     s = e;
   }
-  return { beatsPerBar, markers, bpm, dynamic: markers.length > 1 };
+  const dynamic = markers.length > 1;
+  let fixedBpmMarkers = [{ ...markers[0], bpm }];
+  if (dynamic) {
+    // Tighter first; a looser tolerance where the tempo moves so much that markers would crowd the cue list.
+    for (const tolerance of FIXED_BPM_TOLERANCES) {
+      fixedBpmMarkers = fixedTempoMarkers(beats, index, first, fit.slope, barOf, tolerance);
+      if (fixedBpmMarkers.length <= MAX_FIXED_BPM_MARKERS) break;
+    }
+  }
+  return { beatsPerBar, markers, bpm, fixedBpmMarkers, dynamic };
+}
+
+/**
+ * One-BPM markers from beat `first` on: each re-anchors the phase on a detected beat, and the next
+ * starts at the first beat the grid (period s) from the last marker misses by more than the tolerance.
+ */
+function fixedTempoMarkers(beats: number[], index: number[], first: number, period: number, barOf: (i: number) => number, tolerance: number): GridMarker[] {
+  const markers: GridMarker[] = [];
+  let s = first;
+  for (;;) {
+    markers.push({ time: beats[s], bpm: 60 / period, beatInBar: barOf(s) });
+    let e = s + 1;
+    while (e < beats.length && Math.abs(beats[s] + (index[e] - index[s]) * period - beats[e]) <= tolerance) e++;
+    if (e >= beats.length) return markers;
+    s = e;
+  }
 }
 
 /** Whether every beat between s and e lies within tolerance of the straight grid through beats s and e. */

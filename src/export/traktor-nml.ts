@@ -14,8 +14,9 @@
  *    MUSICFOLDERS, COLLECTION ENTRIES, INFO KEY="10m" with MUSICAL_KEY VALUE="12" (C minor: 0–11
  *    major C…B, 12–23 minor C…B), TEMPO BPM_QUALITY, CUE_V2 DISPL_ORDER/REPEATS, PLAYLIST
  *    ENTRIES/TYPE="LIST"/UUID, SUBNODES COUNT.
- * Traktor's grid has one BPM per track: a tempo that moves gets one grid marker per tempo change
- * (each re-anchors the phase) with the track's average BPM.
+ * Traktor's grid has one BPM per track: a tempo that moves gets the average BPM and a grid marker
+ * wherever that one-BPM grid would stray more than 15 ms from the detected beats (each re-anchors
+ * the phase on a beat).
  */
 import { createHash } from "node:crypto";
 import { create } from "xmlbuilder2";
@@ -111,7 +112,7 @@ export function traktorNml(all: readonly ExportTrack[], options: TraktorOptions 
     const keyValue = traktorKeyValue(a);
     if (keyValue !== null) entry.ele("MUSICAL_KEY", { VALUE: String(keyValue) });
     if (grid) {
-      for (const m of grid.markers) {
+      for (const m of grid.fixedBpmMarkers) {
         entry.ele("CUE_V2", cue("AutoGrid", 4, m.time, -1));
       }
     }
