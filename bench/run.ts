@@ -268,6 +268,16 @@ const tpKey = trackprobeTool(tp.cli, tp.available, tp.why, ["key"], "key");
 const tpDance = trackprobeTool(tp.cli, tp.available, tp.why, ["danceability"], "danceability");
 // What the flag bin/trackprobe.js adds costs: the same run with V8's background threads on.
 const tpAllThreads = trackprobeTool(tp.cli, tp.available, tp.why, null, "all features, V8 background threads on (no --single-threaded)", []);
+// The neural beat model (--model neural) beside the default: a peer of the same job, so the
+// report prints its cost as a ratio (the issue's reference: madmom's RNN + DBN, 63 s for a
+// 3.5-minute file on this machine kind).
+const neural = (wanted: FeatureName[] | null, label: string, counterpart: Tool): Tool => ({
+  ...trackprobeTool(tp.cli, tp.available, tp.why, wanted, `${label}, --model neural`, undefined, ["--model", "neural"]),
+  kind: "peer" as const,
+  counterpart: counterpart.name,
+});
+const tpAllNeural = neural(null, "all features", tpAll);
+const tpRhythmNeural = neural(["tempo", "beats"], "tempo,beats", tpRhythm);
 const aubio = aubioVersion();
 const peers = [
   ...essentiaTools({ rhythm: tpRhythm.name, key: tpKey.name, danceability: tpDance.name, loudness: tpLoudness.name }),
@@ -279,7 +289,7 @@ const baseline = baselineRev ? await buildBaseline(baselineRev) : null;
 const tpBaseline = baseline
   ? { ...trackprobeTool(baseline.cli, baseline.available, baseline.why, null, `@${baseline.rev} all features (--baseline)`), kind: "peer" as const, counterpart: tpAll.name }
   : null;
-const tools: Tool[] = [ffmpegFloor, tpLoudness, tpAll, tpAllThreads, ...(tpBaseline ? [tpBaseline] : []), tpRhythm, tpKey, tpDance, ...peers];
+const tools: Tool[] = [ffmpegFloor, tpLoudness, tpAll, tpAllThreads, ...(tpBaseline ? [tpBaseline] : []), tpAllNeural, tpRhythm, tpRhythmNeural, tpKey, tpDance, ...peers];
 const corpusTools = tools.filter((t) => t !== tpAllThreads && t !== tpBaseline); // speed comparisons: same answers
 
 const machine = {

@@ -89,6 +89,7 @@ export function trackprobeTool(
   wanted: FeatureName[] | null,
   label: string,
   nodeFlags: readonly string[] = BIN_NODE_FLAGS,
+  cliArgs: readonly string[] = [],
 ): Tool {
   const features = wanted === null ? (available ?? []) : wanted.filter((f) => available?.includes(f));
   const provides = features.filter((f): f is Quantity => f !== "energy");
@@ -96,7 +97,7 @@ export function trackprobeTool(
     name: `trackprobe ${label}`,
     kind: "trackprobe",
     provides,
-    command: (f) => ["node", ...nodeFlags, cli, "analyze", f, ...(wanted === null ? [] : ["--features", features.join(",")]), "--format", "json", "--no-cache"],
+    command: (f) => ["node", ...nodeFlags, cli, "analyze", f, ...(wanted === null ? [] : ["--features", features.join(",")]), "--format", "json", "--no-cache", ...cliArgs],
     parse: parseTrackprobe,
   };
   if (available === null) tool.unavailable = why;

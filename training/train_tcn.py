@@ -108,6 +108,8 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--minutes", type=float, default=20)
+    ap.add_argument("--steps", type=int, default=0,
+                    help="train exactly this many steps (ignores --minutes): a reproduction of a recorded run")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--excerpt", type=int, default=1024, help="frames per training excerpt")
     ap.add_argument("--batch", type=int, default=8)
@@ -176,7 +178,7 @@ def main():
     pos_weight = torch.tensor([4.0, 12.0])[None, :, None]
     t0 = time.time()
     step = 0
-    while time.time() - t0 < a.minutes * 60:
+    while (step < a.steps) if a.steps else (time.time() - t0 < a.minutes * 60):
         x, y = batch()
         logits = model(x)
         loss = F.binary_cross_entropy_with_logits(logits, y, pos_weight=pos_weight)
