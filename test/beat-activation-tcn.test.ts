@@ -19,7 +19,7 @@ import type { BandStream } from "../src/features/bands.js";
 import type { OnsetStream } from "../src/features/onset.js";
 import { analyze, decodeStreams } from "../src/pipeline/analyze.js";
 import { runCli } from "./support/cli.js";
-import { drumPattern, RATE } from "./signals/rhythm.js";
+import { drumPattern, RATE, whiteNoise } from "./signals/rhythm.js";
 
 describe("neural beat model", () => {
   it("gives one value in 0..1 per spectrum frame", async () => {
@@ -44,6 +44,15 @@ describe("neural beat model", () => {
       assert.ok(fd >= 0.9, `downbeat F ${fd.toFixed(3)}`);
     });
   }
+
+  it("no pulse on white noise and on silence: tempo null with a reason, as with dsp", async () => {
+    for (const [what, audio] of [["noise", whiteNoise(20)], ["silence", new Float32Array(RATE * 20)]] as const) {
+      const r = await analyze(Buffer.from(encodeWavFloat32([audio], RATE)), { features: ["tempo", "beats"], model: "neural" });
+      assert.equal(r.tempo, null, `${what}: tempo ${r.tempo?.bpm}`);
+      assert.equal(r.beats, null, what);
+      assert.ok(r.warnings.some((w) => w.startsWith("tempo: ")), `${what}: ${r.warnings.join("; ")}`);
+    }
+  });
 
   it('"auto" is "neural" where onnxruntime-node is installed (it is, here), and in the result', async () => {
     assert.equal(resolveModel("auto"), "neural");

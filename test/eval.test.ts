@@ -253,7 +253,7 @@ describe("eval command", () => {
     assert.ok(cmd);
     assert.deepEqual(
       cmd.options.map((o) => o.long),
-      ["--results", "--json", "--verbose", "--features", "--beat-trim-seconds", "--split", "--halves", "--only", "--limit", "--jobs", "--table", "--beat-activation"],
+      ["--results", "--json", "--verbose", "--features", "--beat-trim-seconds", "--split", "--halves", "--only", "--limit", "--jobs", "--table", "--model"],
     );
     assert.equal(cmd.registeredArguments[0].variadic, true); // eval DIR [DIR...]
   });

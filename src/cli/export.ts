@@ -13,7 +13,7 @@ import { m3u8 } from "../export/m3u8.js";
 import { rekordboxXml } from "../export/rekordbox-xml.js";
 import { traktorNml } from "../export/traktor-nml.js";
 import { hasAudioExtension } from "../library/walk.js";
-import { type Analysis, isFailure } from "../result.js";
+import { type FeatureName, isFailure } from "../result.js";
 import { parseFeatures } from "./analyze.js";
 import { OUTPUT_FORMATS } from "./format.js";
 import { parseFormat, ResultOutput } from "./scan.js";
@@ -108,16 +108,48 @@ async function runExport(dirs: string[], flags: ExportFlags): Promise<number> {
   }
   const format = parseFormat(flags.format, "ndjson", flags.output);
   const features = parseFeatures(flags.features);
-  const wanted = features ? optionsKey(features) : null;
   if (flags.output) checkOutputFile(flags.output);
-  const engine = engineKey();
-  const cache = openResultCache(resolveCacheDir(flags.cacheDir));
   // Without --features, results of different selections mix: the csv shows every feature's columns.
   const out = new ResultOutput(format, flags.output, features);
   await out.open();
   let exported = 0;
   let changed = 0;
   let missing = 0;
+  for await (const f of cachedFiles(dirs, flags, features)) {
+    if (f.kind === "changed") changed++;
+    else if (f.kind === "missing") missing++;
+    else if (f.kind === "not-audio") {
+      if (flags.failed) {
+        out.add({ file: f.name, error: { code: f.note === "empty" ? "EMPTY" : "UNSUPPORTED_FORMAT", message: `${f.name}: not audio (${f.note})` } });
+        exported++;
+      }
+    } else if (f.entry.status !== "failed" || flags.failed) {
+      out.add(outcomeOf(f.entry, f.name));
+      exported++;
+    }
+  }
+  await out.close();
+  const notes = [changed ? `${changed} changed or gone since scanned` : "", missing ? `${missing} without a result for this version/features` : ""].filter(Boolean);
+  process.stderr.write(`export: ${exported} results${notes.length ? ` (left out: ${notes.join(", ")})` : ""}\n`);
+  return 0;
+}
+
+/** What the cache holds for one file under the folders (files not named like audio that are not audio are skipped). */
+type CachedFile =
+  | { kind: "changed" }
+  | { kind: "missing" }
+  | { kind: "not-audio"; name: string; note: string }
+  | { kind: "entry"; row: MemoRow; name: string; entry: CachedEntry; size: number };
+
+/**
+ * Every file the cache knows under `dirs`, once each: changed or gone since it was scanned, not
+ * audio, without a result for these features (and this version unless `stale`), or its entry.
+ * `name` is the path as the user gave the folder (absolute, or relative to here).
+ */
+async function* cachedFiles(dirs: string[], flags: { cacheDir?: string; stale?: boolean }, features: FeatureName[] | undefined): AsyncGenerator<CachedFile> {
+  const wanted = features ? optionsKey(features) : null;
+  const engine = engineKey();
+  const cache = openResultCache(resolveCacheDir(flags.cacheDir));
   const seen = new Set<string>();
   try {
     for (const dir of dirs) {
@@ -126,34 +158,18 @@ async function runExport(dirs: string[], flags: ExportFlags): Promise<number> {
         seen.add(row.path);
         if (row.note && !hasAudioExtension(row.path)) continue;
         const name = isAbsolute(dir) ? row.path : relative(process.cwd(), row.path);
-        if (!(await unchanged(row))) {
-          changed++;
-          continue;
+        const size = await sizeIfUnchanged(row);
+        if (size === null) yield { kind: "changed" };
+        else if (row.note) yield { kind: "not-audio", name, note: row.note };
+        else {
+          const entry = pick(cache, row.hash as string, engine, wanted, !!flags.stale);
+          yield entry ? { kind: "entry", row, name, entry, size } : { kind: "missing" };
         }
-        if (row.note) {
-          if (flags.failed) {
-            out.add({ file: name, error: { code: row.note === "empty" ? "EMPTY" : "UNSUPPORTED_FORMAT", message: `${name}: not audio (${row.note})` } });
-            exported++;
-          }
-          continue;
-        }
-        const entry = pick(cache, row.hash as string, engine, wanted, !!flags.stale);
-        if (!entry) {
-          missing++;
-          continue;
-        }
-        if (entry.status === "failed" && !flags.failed) continue;
-        out.add(outcomeOf(entry, name));
-        exported++;
       }
     }
   } finally {
     cache.close();
   }
-  await out.close();
-  const notes = [changed ? `${changed} changed or gone since scanned` : "", missing ? `${missing} without a result for this version/features` : ""].filter(Boolean);
-  process.stderr.write(`export: ${exported} results${notes.length ? ` (left out: ${notes.join(", ")})` : ""}\n`);
-  return 0;
 }
 
 function pick(cache: ResultCache, hash: string, engine: string, options: string | null, stale: boolean): CachedEntry | undefined {
@@ -163,10 +179,6 @@ function pick(cache: ResultCache, hash: string, engine: string, options: string 
   }
   const all = cache.entriesOf(hash).filter((e) => options === null || e.options === options);
   return (all.find((e) => e.engine === engine) ?? (stale ? all[0] : undefined))?.entry;
-}
-
-async function unchanged(row: MemoRow): Promise<boolean> {
-  return (await sizeIfUnchanged(row)) !== null;
 }
 
 /** The file's size when it is as it was scanned; null when it changed or is gone. */
@@ -197,49 +209,25 @@ async function runDjExport(dirs: string[], flags: ExportFlags, format: DjFormat)
       if (set !== undefined) throw new UsageError(`${flag} goes with --format rekordbox-xml|traktor-nml (an m3u8 playlist holds no key or cues)`);
     }
   }
-  const features = parseFeatures(flags.features);
-  const wanted = features ? optionsKey(features) : null;
   if (flags.output) checkOutputFile(flags.output);
-  const engine = engineKey();
-  const cache = openResultCache(resolveCacheDir(flags.cacheDir));
   const tracks: ExportTrack[] = [];
   let failed = 0;
   let changed = 0;
   let missing = 0;
   let gridless = 0;
-  const seen = new Set<string>();
-  try {
-    for (const dir of dirs) {
-      for (const row of cache.filesUnder(resolve(dir))) {
-        if (seen.has(row.path)) continue;
-        seen.add(row.path);
-        if (row.note) {
-          // Not audio: a file named like audio counts as a failure, anything else (cover.jpg) is no track.
-          if (hasAudioExtension(row.path)) failed++;
-          continue;
-        }
-        const size = await sizeIfUnchanged(row);
-        if (size === null) {
-          changed++;
-          continue;
-        }
-        const entry = pick(cache, row.hash as string, engine, wanted, !!flags.stale);
-        if (!entry) {
-          missing++;
-          continue;
-        }
-        const outcome = outcomeOf(entry, row.path);
-        if (isFailure(outcome)) {
-          failed++;
-          continue;
-        }
-        const analysis = outcome as Analysis;
-        if (!analysis.beats || analysis.beats.length < 2) gridless++;
-        tracks.push({ path: row.path, analysis, size });
+  for await (const f of cachedFiles(dirs, flags, parseFeatures(flags.features))) {
+    if (f.kind === "changed") changed++;
+    else if (f.kind === "missing") missing++;
+    else if (f.kind === "not-audio") failed++; // a file named like audio that is not
+    else {
+      const outcome = outcomeOf(f.entry, f.row.path);
+      if (isFailure(outcome)) {
+        failed++;
+        continue;
       }
+      if (!outcome.beats || outcome.beats.length < 2) gridless++;
+      tracks.push({ path: f.row.path, analysis: outcome, size: f.size });
     }
-  } finally {
-    cache.close();
   }
   // Path order: the same library always gives the same file (and TrackIDs).
   tracks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
