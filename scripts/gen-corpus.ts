@@ -25,6 +25,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { writeFileAtomic } from "../src/cli/write-atomic.js";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -1917,9 +1918,7 @@ async function renderTrack(plan: Plan, outDir: string): Promise<string> {
       has_drums: song.hasDrums,
       loudness_lufs: lufs,
     };
-    const tmpTruth = `${truthPath}.part`;
-    await writeFile(tmpTruth, JSON.stringify(truth, null, 1) + "\n");
-    await rename(tmpTruth, truthPath);
+    await writeFileAtomic(truthPath, JSON.stringify(truth, null, 1) + "\n");
     return "ok";
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -21,6 +21,7 @@
  */
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { writeFileAtomic } from "../src/cli/write-atomic.js";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -346,9 +347,7 @@ async function renderTrack(plan: Plan, outDir: string): Promise<"ok" | "skip"> {
       downbeats: r.downbeats,
       notes: `synthetic ${plan.style.name} (trackprobe scripts/gen-structure.ts); form ${plan.form.map((s) => `${s.kind} ${s.bars}`).join(", ")}; boundaries on the downbeats of the MIDI grid (before ±5 ms humanisation); GM programs ${[...song.programs].map(([c, q]) => `${c}:${q}`).join(" ")}`,
     };
-    const tmpTruth = `${truthPath}.part`;
-    await writeFile(tmpTruth, JSON.stringify(truth, null, 1) + "\n");
-    await rename(tmpTruth, truthPath);
+    await writeFileAtomic(truthPath, JSON.stringify(truth, null, 1) + "\n");
     return "ok";
   } finally {
     await rm(work, { recursive: true, force: true });
