@@ -32,7 +32,7 @@
  *                    that one (a refactor's "no slowdown beyond noise", measured in one run)
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
@@ -145,6 +145,8 @@ async function buildTrackprobe(root = ROOT, outDir = join(OUT, "dist")): Promise
   const r = spawnSync(tsc, ["-p", join(root, "tsconfig.json"), "--outDir", outDir], { encoding: "utf8" });
   if (r.status !== 0) log(`bench: tsc reported errors (emitted anyway):\n${(r.stdout + r.stderr).trim().split("\n").slice(0, 8).join("\n")}`);
   const cli = join(outDir, "cli", "main.js");
+  // the model files sit beside dist/ as in the package (dist/analyzers → ../../models)
+  if (existsSync(join(root, "models"))) cpSync(join(root, "models"), join(outDir, "..", "models"), { recursive: true });
   try {
     const registry = (await import(pathToFileURL(join(outDir, "analyzers", "registry.js")).href)) as { AVAILABLE_FEATURES: FeatureName[] };
     return { cli, available: [...registry.AVAILABLE_FEATURES], why: "" };
@@ -156,7 +158,7 @@ async function buildTrackprobe(root = ROOT, outDir = join(OUT, "dist")): Promise
 }
 
 /**
- * Extracts revision `rev`'s src/ and tsconfig.json into bench/out/baseline (git archive) and
+ * Extracts revision `rev`'s src/, tsconfig.json and models/ (where it has one) into bench/out/baseline (git archive) and
  * compiles it there; its packages resolve from the repository's node_modules.
  */
 async function buildBaseline(rev: string): Promise<{ cli: string; available: FeatureName[] | null; why: string; rev: string }> {
@@ -165,7 +167,8 @@ async function buildBaseline(rev: string): Promise<{ cli: string; available: Fea
   const dir = join(OUT, "baseline");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  execFileSync("bash", ["-c", `git archive ${short} src tsconfig.json | tar -x -C ${JSON.stringify(dir)}`], { cwd: ROOT });
+  const models = spawnSync("git", ["ls-tree", "--name-only", short, "models"], { cwd: ROOT, encoding: "utf8" }).stdout.trim();
+  execFileSync("bash", ["-c", `git archive ${short} src tsconfig.json ${models} | tar -x -C ${JSON.stringify(dir)}`], { cwd: ROOT });
   return { ...(await buildTrackprobe(dir, join(dir, "dist"))), rev: short };
 }
 

@@ -145,19 +145,66 @@ def main():
     mean_t = torch.from_numpy(mean)[None, :, None]
     std_t = torch.from_numpy(std)[None, :, None]
 
+    # beat and downbeat frames of each training track (the targets are rebuilt from them for
+    # time-stretched excerpts)
+    marks = {id(t): (np.flatnonzero(t[2][0] == 1.0), np.flatnonzero(t[2][1] == 1.0)) for t in train}
+
+    def excerpt(track):
+        """One training excerpt, augmented (Böck & Davies 2020 train with such variations):
+        time-stretch (×0.85–1.15, the grid stretched with it), then, on the linear magnitudes the
+        log compression came from, gain (−12…+6 dB), a random smooth EQ (±6 dB), reverberation
+        (an exponential tail, T60 0.3–1.5 s) and coloured noise (10–35 dB below the excerpt's
+        level); then a pitch shift of up to ±3 bands (semitones)."""
+        _, x, _, fps, _ = track
+        beats_f, downs_f = marks[id(track)]
+        stretch = random.uniform(0.85, 1.15) if random.random() < 0.5 else 1.0
+        span = int(round(a.excerpt * stretch))
+        n = x.shape[0]
+        s = random.randint(0, max(0, n - span))
+        src = x[s:s + span]
+        m = min(a.excerpt, int(src.shape[0] / stretch))
+        pos = np.arange(m) * stretch
+        i0 = np.minimum(np.floor(pos).astype(int), src.shape[0] - 1)
+        i1 = np.minimum(i0 + 1, src.shape[0] - 1)
+        frac = (pos - i0)[:, None].astype(np.float32)
+        xe = np.zeros((a.excerpt, bands), np.float32)
+        xe[:m] = src[i0] * (1 - frac) + src[i1] * frac
+        ye = np.zeros((2, a.excerpt), np.float32)
+        for row, frames in ((0, beats_f), (1, downs_f)):
+            for f in frames[(frames >= s) & (frames < s + src.shape[0])]:
+                j = int(round((f - s) / stretch))
+                for d, w in ((-1, 0.5), (1, 0.5), (0, 1.0)):
+                    if 0 <= j + d < m:
+                        ye[row, j + d] = max(ye[row, j + d], w)
+        lin = np.expm1(xe[:m])
+        t = np.linspace(-1, 1, bands, dtype=np.float32)
+        eq_db = random.uniform(-6, 6) * t + random.uniform(-6, 6) * (t * t - 1 / 3)
+        lin *= np.float32(10 ** (random.uniform(-12, 6) / 20)) * (10 ** (eq_db / 20)).astype(np.float32)
+        if random.random() < 0.3 and m > 8:
+            t60 = random.uniform(0.3, 1.5)
+            r = 10 ** (-3 / (t60 * fps))
+            k = min(m, int(3 * t60 * fps))
+            tail = (random.uniform(0.1, 0.6) * r ** np.arange(1, k + 1)).astype(np.float32)
+            size = 1 << int(math.ceil(math.log2(m + k)))
+            wet = np.fft.irfft(np.fft.rfft(lin, size, axis=0) * np.fft.rfft(np.concatenate([[0], tail]), size)[:, None], size, axis=0)[:m]
+            lin = lin + np.maximum(wet, 0).astype(np.float32)
+        if random.random() < 0.3:
+            level = float(lin.mean()) * 10 ** (-random.uniform(10, 35) / 20)
+            colour = (10 ** (random.uniform(-6, 6) * t / 20)).astype(np.float32)
+            lin = lin + (level * colour * np.random.exponential(1.0, lin.shape)).astype(np.float32)
+        xe[:m] = np.log1p(lin)
+        if random.random() < 0.3:
+            k = random.randint(-3, 3)
+            if k > 0:
+                xe[:, k:] = xe[:, :-k].copy()
+            elif k < 0:
+                xe[:, :k] = xe[:, -k:].copy()
+        return xe, ye
+
     def batch():
         xs, ys = [], []
         for _ in range(a.batch):
-            x, y = random.choices(train, weights=weights)[0][1:3]
-            n = x.shape[0]
-            s = random.randint(0, max(0, n - a.excerpt))
-            xe = np.zeros((a.excerpt, bands), np.float32)
-            ye = np.zeros((2, a.excerpt), np.float32)
-            m = min(a.excerpt, n - s)
-            xe[:m] = x[s:s + m]
-            ye[:, :m] = y[:, s:s + m]
-            # augmentation: gain (a shift of the log magnitudes) and a random spectral tilt
-            xe = xe + np.float32(random.uniform(-0.5, 0.5)) + np.linspace(0, random.uniform(-0.5, 0.5), bands, dtype=np.float32)
+            xe, ye = excerpt(random.choices(train, weights=weights)[0])
             xs.append(xe.T)
             ys.append(ye)
         x = (torch.from_numpy(np.stack(xs)) - mean_t) / std_t

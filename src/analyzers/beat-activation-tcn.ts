@@ -47,8 +47,13 @@ function sessionOf() {
       session = null;
       throw new TrackprobeError("BAD_OPTION", `${NEURAL_MISSING}: ${(e as Error).message.split("\n")[0]}`);
     }
-    const s = await ort.InferenceSession.create(TCN_MODEL_PATH, { executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1 });
-    return { ort, s };
+    try {
+      const s = await ort.InferenceSession.create(TCN_MODEL_PATH, { executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1 });
+      return { ort, s };
+    } catch (e) {
+      session = null;
+      throw new TrackprobeError("INTERNAL", `cannot load the neural beat model ${TCN_MODEL_PATH}: ${(e as Error).message.split("\n")[0]}`);
+    }
   })();
   return session;
 }

@@ -102,8 +102,10 @@ export const BAR_SWITCH_COST = 15;
  * Weight of a learned downbeat activation (Novelty.downbeat) in the downbeat accent and the
  * pattern similarity, against 1 for harmonic change: of 0, 0.5, 1, 2, 4 and 8, the one with the
  * best mean downbeat F over the development parts (scripts/lab.ts fit-bars, docs/accuracy.md).
+ * 0 for the current models/beat-tcn.onnx: its downbeat output won on its own training songs and
+ * lost more on corpus-dev (the weight was 0.5 for the model before it); refit for a new model.
  */
-export const DOWNBEAT_ACTIVATION_WEIGHT = 0.5;
+export const DOWNBEAT_ACTIVATION_WEIGHT = 0;
 
 /** A per-frame downbeat activation (a learned network's) and its frame rate. */
 export interface DownbeatActivation {

@@ -105,7 +105,7 @@ export const SPECTRAL_FLUX_LEVEL: LevelModel = {
 };
 /** Fitted on the learned activation "tcn" (beat-activation-tcn.ts). */
 export const TCN_LEVEL: LevelModel = {
-  weights: [-0.627, 0.263, 0.351, 1.412, 1.767, -0.351, 0.674, -0.808, -0.679, -1.064, -2.671, 0.523, -1.456],
+  weights: [-1.115, -0.311, -0.011, 2.009, 1.861, -0.221, 0.617, -0.422, -0.723, -0.426, -2.961, 0.39, -1.644],
   threshold: 0.5,
 };
 
