@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { tcnActivations } from "../src/analyzers/beat-activation-tcn.js";
+import { TCN_CONTEXT_FRAMES, tcnActivations } from "../src/analyzers/beat-activation-tcn.js";
 import { estimateMeter } from "../src/analyzers/meter.js";
 import { resolveModel } from "../src/analyzers/registry.js";
 import { encodeWavFloat32 } from "../src/audio/wav-writer.js";
@@ -30,6 +30,19 @@ describe("neural beat model", () => {
     assert.equal(beat.length, b.values.length / b.bandCount);
     assert.equal(downbeat.length, beat.length);
     assert.ok(beat.every((v) => v >= 0 && v <= 1) && downbeat.every((v) => v >= 0 && v <= 1));
+  });
+
+  it("a long track runs in windows with their context: the same activations as one run", async () => {
+    const { audio } = drumPattern({ bpm: 128, seconds: 240 });
+    const d = await decodeStreams(Buffer.from(encodeWavFloat32([audio], RATE)), ["bands"]);
+    const b = d.streams.bands as BandStream;
+    const frames = b.values.length / b.bandCount;
+    assert.ok(frames > 2 * TCN_CONTEXT_FRAMES + 3000, "long enough for windows with context on both sides");
+    const whole = await tcnActivations(b, Number.POSITIVE_INFINITY);
+    const windowed = await tcnActivations(b, 3000); // 7 windows
+    let diff = 0;
+    for (let i = 0; i < frames; i++) diff = Math.max(diff, Math.abs(whole.beat[i] - windowed.beat[i]), Math.abs(whole.downbeat[i] - windowed.downbeat[i]));
+    assert.ok(diff < 1e-4, `largest difference ${diff}`);
   });
 
   for (const bpm of [90, 120, 140]) {

@@ -6,7 +6,7 @@ product's own front end), after M. Davies & S. Böck, "Temporal convolutional ne
 audio beat tracking" (EUSIPCO 2019) and S. Böck & M. Davies, "Deconstruct, analyse, reconstruct:
 how to improve tempo, beat, and downbeat estimation" (ISMIR 2020): a small frequency front end,
 then residual blocks of non-causal dilated convolutions (dilations 1, 2, 4, … 1024 frames: a
-receptive field of about 48 s at 86 frames/s), and two sigmoid outputs per frame — beat and
+receptive field of 8,189 frames, about 95 s at 86 frames/s, either side), and two sigmoid outputs per frame — beat and
 downbeat. Targets are widened to ±1 frame with weight 0.5, as those papers do.
 
     /usr/bin/python3 training/train_tcn.py --data /tmp/train-data --out models/beat-tcn.onnx \

@@ -1,8 +1,8 @@
 /**
  * A learned beat activation: the temporal convolutional network of training/train_tcn.py (after
  * Davies & Böck, EUSIPCO 2019; Böck & Davies, ISMIR 2020) over the band spectrogram
- * (features/bands.ts), run by onnxruntime on the whole track at once (its receptive field is
- * ~48 s, so windows would need overlaps as long as that). One inference session per thread,
+ * (features/bands.ts), run by onnxruntime on the whole track, in windows with their full context
+ * for long tracks (TCN_WINDOW_FRAMES). One inference session per thread,
  * loaded on first use and kept. The beat model "neural" (registry.ts MODELS): `analyze(x,
  * { model: "neural" })`, `--model neural`. The model file and its card are in models/.
  * onnxruntime-node is an optional dependency: where it did not install, "auto" means "dsp".
@@ -58,15 +58,39 @@ function sessionOf() {
   return session;
 }
 
+/**
+ * Frames the network sees on each side of a frame: the front convolution's 1, then per residual
+ * block two convolutions of kernel 5 at dilation d, 2d each (training/train_tcn.py), d = 1…1024.
+ */
+export const TCN_CONTEXT_FRAMES = 1 + 4 * (2 ** 11 - 1);
+
+/**
+ * Frames per inference run (~12.7 min). A longer track runs in windows of this many frames, each
+ * with TCN_CONTEXT_FRAMES of real audio either side, so that memory stays bounded (one run over
+ * an hour took 734 MB RSS: BENCHMARKS.md) and every frame's output is the one a single run gives —
+ * zero padding reaches no frame but at the track's own ends, as in one run.
+ */
+export const TCN_WINDOW_FRAMES = 2 ** 16;
+
 /** The network's beat and downbeat activations for a band spectrogram, each one value per frame. */
-export async function tcnActivations(b: BandStream): Promise<{ beat: Float32Array; downbeat: Float32Array }> {
-  const frames = b.values.length / b.bandCount;
-  const x = new Float32Array(b.values.length);
-  for (let i = 0; i < frames; i++) for (let k = 0; k < b.bandCount; k++) x[k * frames + i] = b.values[i * b.bandCount + k];
+export async function tcnActivations(b: BandStream, windowFrames = TCN_WINDOW_FRAMES): Promise<{ beat: Float32Array; downbeat: Float32Array }> {
+  const { bandCount, values } = b;
+  const frames = values.length / bandCount;
+  const beat = new Float32Array(frames);
+  const downbeat = new Float32Array(frames);
   const { ort, s } = await sessionOf();
-  const out = await s.run({ bands: new ort.Tensor("float32", x, [1, b.bandCount, frames]) });
-  const act = out.activation.data as Float32Array;
-  return { beat: act.slice(0, frames), downbeat: act.slice(frames, 2 * frames) };
+  for (let w0 = 0; w0 < frames; w0 += windowFrames) {
+    const w1 = Math.min(frames, w0 + windowFrames);
+    const c0 = Math.max(0, w0 - TCN_CONTEXT_FRAMES);
+    const n = Math.min(frames, w1 + TCN_CONTEXT_FRAMES) - c0;
+    const x = new Float32Array(n * bandCount);
+    for (let i = 0; i < n; i++) for (let k = 0; k < bandCount; k++) x[k * n + i] = values[(c0 + i) * bandCount + k];
+    const out = await s.run({ bands: new ort.Tensor("float32", x, [1, bandCount, n]) });
+    const act = out.activation.data as Float32Array;
+    beat.set(act.subarray(w0 - c0, w1 - c0), w0);
+    downbeat.set(act.subarray(n + w0 - c0, n + w1 - c0), w0);
+  }
+  return { beat, downbeat };
 }
 
 export const tcnActivation = defineInternal({
