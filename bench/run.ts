@@ -146,7 +146,8 @@ async function buildTrackprobe(root = ROOT, outDir = join(OUT, "dist")): Promise
   if (r.status !== 0) log(`bench: tsc reported errors (emitted anyway):\n${(r.stdout + r.stderr).trim().split("\n").slice(0, 8).join("\n")}`);
   const cli = join(outDir, "cli", "main.js");
   // the model files sit beside dist/ as in the package (dist/analyzers → ../../models)
-  if (existsSync(join(root, "models"))) cpSync(join(root, "models"), join(outDir, "..", "models"), { recursive: true });
+  const models = join(outDir, "..", "models");
+  if (existsSync(join(root, "models")) && resolve(models) !== resolve(root, "models")) cpSync(join(root, "models"), models, { recursive: true });
   try {
     const registry = (await import(pathToFileURL(join(outDir, "analyzers", "registry.js")).href)) as { AVAILABLE_FEATURES: FeatureName[] };
     return { cli, available: [...registry.AVAILABLE_FEATURES], why: "" };
