@@ -4,11 +4,12 @@
  * (issue 10: the Node 20 platform deadlock, nodejs/node#54918). A run that passes the time limit
  * is a hang: its native stacks are saved with gdb (when installed) and it is killed.
  *
- *   node scripts/hang-loop.mjs FILE [--runs 1000] [--parallel 2] [--timeout 30] [--node-arg X]...
+ *   node scripts/hang-loop.mjs FILE [--runs 1000] [--parallel 2] [--timeout 30] [--node-arg X]... [--cli-arg Y]...
  *
  * Without --node-arg the CLI is started as a user starts it (bin/trackprobe.js, its shebang);
  * with --node-arg, as `node X... bin/trackprobe.js` (e.g. --node-arg=--stack-size=984 runs the
- * old, flag-less path: the launcher starts the CLI again with its flags).
+ * old, flag-less path: the launcher starts the CLI again with its flags). --cli-arg adds options
+ * to `analyze` (e.g. --cli-arg=--model --cli-arg=neural: onnxruntime's native threads in the loop).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -22,11 +23,12 @@ const { values, positionals } = parseArgs({
     parallel: { type: "string", default: "2" },
     timeout: { type: "string", default: "30" },
     "node-arg": { type: "string", multiple: true, default: [] },
+    "cli-arg": { type: "string", multiple: true, default: [] },
     stacks: { type: "string", default: "/tmp" },
   },
 });
 if (positionals.length !== 1) {
-  process.stderr.write("usage: node scripts/hang-loop.mjs FILE [--runs N] [--parallel P] [--timeout S] [--node-arg FLAG]...\n");
+  process.stderr.write("usage: node scripts/hang-loop.mjs FILE [--runs N] [--parallel P] [--timeout S] [--node-arg FLAG]... [--cli-arg OPTION]...\n");
   process.exit(2);
 }
 const bin = fileURLToPath(new URL("../bin/trackprobe.js", import.meta.url));
@@ -43,7 +45,7 @@ function once() {
   return new Promise((resolve) => {
     const n = ++started;
     // As a user runs it (the shebang), or with explicit node flags for experiments.
-    const args = ["analyze", positionals[0], "--no-cache", "--format", "json"];
+    const args = ["analyze", positionals[0], "--no-cache", "--format", "json", ...values["cli-arg"]];
     const [cmd, argv] = values["node-arg"].length ? [process.execPath, [...values["node-arg"], bin, ...args]] : [bin, args];
     const child = spawn(cmd, argv, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
@@ -75,6 +77,6 @@ async function lane() {
   while (started < runs) await once();
 }
 await Promise.all(Array.from({ length: Number(values.parallel) }, lane));
-const line = `${runs} runs of analyze ${positionals[0]} (node ${process.version}${values["node-arg"].length ? ` ${values["node-arg"].join(" ")}` : ""}): ${hangs} hung, ${failures} failed, ${((Date.now() - t0) / 1000).toFixed(0)} s`;
+const line = `${runs} runs of analyze ${positionals[0]} (node ${process.version}${[...values["node-arg"], ...values["cli-arg"]].map((a) => ` ${a}`).join("")}): ${hangs} hung, ${failures} failed, ${((Date.now() - t0) / 1000).toFixed(0)} s`;
 process.stdout.write(`${line}\n`);
 process.exit(hangs > 0 ? 1 : 0);
