@@ -65,8 +65,8 @@ export function scaledActivation(flux: Float32Array, fps: number): Float32Array 
 
 /**
  * The spectral-flux novelty of the onset stream (beatNovelty): the default beat activation, and
- * what the rhythm model reads the onsets' own periodicity from whatever the activation (the
- * pulse gates, the subdivision cues of the metrical level, compound time: rhythm.ts).
+ * where the rhythm model reads the onsets' own evidence whatever the activation (the periodicity
+ * cues of the metrical level, where the music starts and ends: rhythm.ts).
  */
 export const onsetNovelty = defineInternal({
   name: "onset-novelty",
