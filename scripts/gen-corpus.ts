@@ -1845,7 +1845,7 @@ const FORMAT_NOTE: Record<Format, string> = {
   ogg: "Ogg Vorbis q5",
 };
 
-async function renderTrack(plan: Plan, outDir: string): Promise<string> {
+async function renderTrack(plan: Plan, outDir: string): Promise<"ok" | "skip"> {
   const audioRel = `audio/${plan.id}.${plan.format}`;
   const audioPath = join(outDir, audioRel);
   const truthPath = join(outDir, "truth", `${plan.id}.json`);
@@ -1926,6 +1926,39 @@ async function renderTrack(plan: Plan, outDir: string): Promise<string> {
 }
 
 
+/**
+ * Renders `plans` with `jobs` at a time: a track that fails is reported and counted, the others go
+ * on; "skip" is a track already there (a resumed run). One line per rendered track.
+ */
+export async function renderAll<P extends { id: string }>(
+  plans: readonly P[],
+  jobs: number,
+  render: (p: P) => Promise<"ok" | "skip">,
+  describe: (p: P, seconds: number) => string,
+): Promise<{ done: number; skipped: number; failed: number }> {
+  const t0 = Date.now();
+  let next = 0;
+  const n = { done: 0, skipped: 0, failed: 0 };
+  const worker = async () => {
+    while (next < plans.length) {
+      const p = plans[next++];
+      const t1 = Date.now();
+      try {
+        if ((await render(p)) === "skip") n.skipped++;
+        else {
+          n.done++;
+          process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${describe(p, (Date.now() - t1) / 1000)}\n`);
+        }
+      } catch (e) {
+        n.failed++;
+        process.stderr.write(`${p.id}: ${(e as Error).message}\n`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  return n;
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
@@ -1962,28 +1995,9 @@ async function main(): Promise<void> {
   await mkdir(join(outDir, "audio"), { recursive: true });
   await mkdir(join(outDir, "truth"), { recursive: true });
   const t0 = Date.now();
-  let next = 0;
-  let done = 0;
-  let skipped = 0;
-  let failed = 0;
-  const worker = async () => {
-    while (next < plans.length) {
-      const p = plans[next++];
-      const t1 = Date.now();
-      try {
-        const r = await renderTrack(p, outDir);
-        if (r === "skip") skipped++;
-        else {
-          done++;
-          process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${p.id} ${p.style} ${p.tempo} BPM ${p.format} (${((Date.now() - t1) / 1000).toFixed(1)} s)\n`);
-        }
-      } catch (e) {
-        failed++;
-        process.stderr.write(`${p.id}: ${(e as Error).message}\n`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: jobs }, worker));
+  const { done, skipped, failed } = await renderAll(plans, jobs, (p) => renderTrack(p, outDir), (p, seconds) =>
+    `${p.id} ${p.style} ${p.tempo} BPM ${p.format} (${seconds.toFixed(1)} s)`,
+  );
   process.stdout.write(`rendered ${done}, skipped ${skipped} (already there), failed ${failed}, in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
   if (failed > 0) process.exitCode = 1;
 }

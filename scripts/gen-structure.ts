@@ -39,6 +39,7 @@ import {
   nearestPc,
   type Note,
   OHH,
+  renderAll,
   renderSong,
   RIDE,
   Rng,
@@ -376,22 +377,7 @@ async function main(): Promise<void> {
   }
   await mkdir(join(outDir, "audio"), { recursive: true });
   await mkdir(join(outDir, "truth"), { recursive: true });
-  const t0 = Date.now();
-  let next = 0;
-  let failed = 0;
-  const worker = async () => {
-    while (next < plans.length) {
-      const q = plans[next++];
-      try {
-        const r = await renderTrack(q, outDir);
-        if (r === "ok") process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${q.id} ${q.style.name} ${q.tempo} BPM\n`);
-      } catch (e) {
-        failed++;
-        process.stderr.write(`${q.id}: ${(e as Error).message}\n`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Number(values.jobs)) }, worker));
+  const { failed } = await renderAll(plans, Number(values.jobs), (q) => renderTrack(q, outDir), (q) => `${q.id} ${q.style.name} ${q.tempo} BPM`);
   if (failed > 0) process.exitCode = 1;
 }
 
