@@ -141,15 +141,43 @@ describe("key estimation", () => {
   });
 
   it("the relative major/minor test is symmetric", () => {
-    // C major / A minor pair: A + E against C + G
+    // C major / A minor pair: A + E (+ the third C) against C + G (+ the third E)
     const minorish = [3, 0, 1, 0, 3, 1, 0, 1, 0, 4, 0, 1];
     const majorish = [4, 0, 1, 0, 1, 1, 0, 3, 0, 3, 0, 1];
     assert.ok(relativeModeEvidence(minorish, 0) > 0);
     assert.ok(relativeModeEvidence(majorish, 0) < 0);
-    // the mirror image (A↔C, E↔G) gives the opposite evidence, of the same size
+    // root and fifth alone (third weight 0): the mirror image (A↔C, E↔G) gives the opposite evidence
     const mirror = (v: number[]) => v.map((_, c) => v[[9, 1, 2, 3, 7, 5, 6, 4, 8, 0, 10, 11][c]]);
-    assert.ok(Math.abs(relativeModeEvidence(mirror(minorish), 0) + relativeModeEvidence(minorish, 0)) < 1e-12);
+    assert.ok(Math.abs(relativeModeEvidence(mirror(minorish), 0, 0) + relativeModeEvidence(minorish, 0, 0)) < 1e-12);
+    // with the thirds: the A minor triad and the C major triad give opposite evidence of the same size
+    const aMinorTriad = [1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0];
+    const cMajorTriad = [1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0];
+    assert.ok(relativeModeEvidence(aMinorTriad, 0) > 0);
+    assert.ok(Math.abs(relativeModeEvidence(aMinorTriad, 0) + relativeModeEvidence(cMajorTriad, 0)) < 1e-12);
+    // the whole pitch set, evenly: no evidence either way
     assert.equal(relativeModeEvidence([1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1], 0), 0);
+  });
+
+  it("the mode test weighs each tonic triad's third (generated half-A tracks the root–fifth test got wrong)", () => {
+    // Mode-test profiles (per-block treble, normalised to its maximum, squared, summed; rounded)
+    // of generated corpus half-A tracks, transposed to the C major / A minor pair. Root and fifth
+    // alone (A + E against C + G) call each the wrong mode: C# minor → E major, G# minor → B major,
+    // C# major → A# minor. With the thirds weighted 0.6 each is right (margins 0.01–0.03 in log
+    // units: near the boundary, which is where the thirds decide).
+    const cases: [string, number[], "major" | "minor"][] = [
+      ["gen-049 (C# minor)", [1.0, 0.0, 0.34, 0.0, 0.56, 0.19, 0.01, 0.31, 0.02, 0.53, 0.01, 0.19], "minor"],
+      ["gen-093 (G# minor)", [0.76, 0.0, 0.21, 0.0, 0.56, 0.48, 0.14, 0.9, 0.02, 1.0, 0.01, 0.37], "minor"],
+      ["gen-001 (C# major)", [0.31, 0.1, 1.0, 0.1, 0.53, 0.5, 0.06, 0.5, 0.17, 0.39, 0.04, 0.12], "major"],
+    ];
+    for (const [name, profile, mode] of cases) {
+      for (let shift = 0; shift < 12; shift++) {
+        const v = profile.map((_, c) => profile[(c - shift + 12) % 12]);
+        const now = relativeModeEvidence(v, shift);
+        const rootFifth = relativeModeEvidence(v, shift, 0);
+        assert.equal(now > 0, mode === "minor", `${name} +${shift}: evidence ${now.toFixed(3)}`);
+        assert.equal(rootFifth > 0, mode !== "minor", `${name}: root and fifth alone got it right (${rootFifth.toFixed(3)})`);
+      }
+    }
   });
 
   it("works with a sine-like timbre", async () => {
