@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { trackBeats } from "../src/analyzers/beat-tracker.js";
+import { harmonicRhythm } from "../src/analyzers/metrical-level.js";
 import { alternativeOf } from "../src/analyzers/tempo.js";
 import { encodeWavFloat32 } from "../src/audio/wav-writer.js";
 import { beatScores, downbeatFMeasure } from "../src/eval/metrics.js";
@@ -15,6 +16,7 @@ import { analyze } from "../src/pipeline/analyze.js";
 import type { Analysis } from "../src/result.js";
 import { pianoBallad } from "./signals/chords.js";
 import { groove } from "./signals/dance.js";
+import { pianoPop } from "./signals/piano-pop.js";
 import { drumPattern, RATE, whiteNoise } from "./signals/rhythm.js";
 
 const RHYTHM = ["tempo", "beats", "downbeats", "meter"] as const;
@@ -33,6 +35,25 @@ describe("beat tracker (HMM)", () => {
     const truth = Array.from({ length: 49 }, (_, k) => Math.round(17 + k * period));
     const got = Array.from(r.frames);
     for (const t of truth.slice(1)) assert.ok(got.includes(t), `beat at frame ${t} missing`);
+  });
+});
+
+describe("metrical level: harmonic rhythm", () => {
+  // bar-pitch streams with known chords on a 0.5 s grid: one pitch class set per beat
+  const stream = (chordOfBeat: (k: number) => number[], beatsN = 64) => {
+    const bps = 20;
+    const pitch = new Float32Array(beatsN * 10 * 12);
+    for (let k = 0; k < beatsN; k++) for (let b = k * 10; b < (k + 1) * 10; b++) for (const pc of chordOfBeat(k)) pitch[b * 12 + pc] = 1;
+    return { stream: { blocksPerSecond: bps, pitch }, beats: Array.from({ length: beatsN }, (_, k) => k * 0.5) };
+  };
+  const triads = [[0, 4, 7], [7, 11, 2], [9, 0, 4], [5, 9, 0]];
+  it("chords held for 8 grid beats (a doubled slow bar): clearly positive (> 1)", () => {
+    const { stream: s, beats } = stream((k) => triads[Math.floor(k / 8) % 4]);
+    assert.ok(harmonicRhythm(s, beats) > 1, String(harmonicRhythm(s, beats)));
+  });
+  it("chords changing on every grid beat: negative", () => {
+    const { stream: s, beats } = stream((k) => triads[k % 4]);
+    assert.ok(harmonicRhythm(s, beats) < 0, String(harmonicRhythm(s, beats)));
   });
 });
 
@@ -62,6 +83,17 @@ describe("tempo and beats", () => {
       assert.ok(r.tempo && within(r.tempo.bpm, bpm, 0.04), `tempo ${r.tempo?.bpm} vs ${bpm}`);
       assert.ok(beatScores(p.beats, r.beats).fMeasure >= 0.95, "beats");
       assert.ok(r.tempo.alternative && within(r.tempo.alternative.bpm, 2 * bpm, 0.04), `alternative ${r.tempo.alternative?.bpm}`);
+    });
+  }
+
+  for (const bpm of [64, 68]) {
+    it(`slow piano pop at ${bpm} BPM (even left-hand eighths, one chord a bar, a syncopated tune): the notated tempo, from the harmonic rhythm`, async () => {
+      // every band pulses at 2×; the chords held for 8 of those pulses say where the beat is
+      // (metrical-level.ts harmonicRhythm; without it the level model keeps 2× here)
+      const p = pianoPop(bpm, 40);
+      const r = await run(p.audio);
+      assert.ok(r.tempo && within(r.tempo.bpm, bpm, 0.04), `tempo ${r.tempo?.bpm} vs ${bpm}`);
+      assert.ok(beatScores(p.beats, r.beats).fMeasure >= 0.9, "beats");
     });
   }
 
