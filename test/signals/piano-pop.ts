@@ -1,9 +1,9 @@
 /**
  * Slow pop as a piano arrangement (the texture of POP909's songs): a left hand in even eighth
- * notes — the bar's root low on beats 1 and 3, the other chord tones at the same loudness
- * between — one chord per 4-beat bar (I–V–vi–IV), and a right-hand tune of quarters and eighths
- * on the chord tones. Its onsets pulse at twice the notated tempo in every band; only the
- * harmony, held for a bar, says where the slow beat is.
+ * notes, all at one loudness (root, fifth, third, fifth, root an octave up, fifth, third, fifth),
+ * held by the sustain pedal to the end of the bar; one chord per 4-beat bar (I–V–vi–IV); and a
+ * right-hand tune of three half-bar-long notes a bar, partly off the beat. Its onsets pulse at
+ * twice the notated tempo in every band; the harmony, held for a bar, says where the slow beat is.
  */
 import { CHORDS, type Chord, midiHz, RATE } from "./chords.js";
 
@@ -56,8 +56,9 @@ export function pianoPop(bpm: number, seconds: number, tonic = 7): { audio: Floa
     const bar = Math.floor(e / 8);
     const chord = bars[bar % bars.length];
     const slot = e % 8;
-    // left hand: root (octave 2) on beats 1 and 3, then fifth, third and fifth an octave up
-    const lh = [36 + pc(chord[0]), 43 + pc(chord[2]) - (pc(chord[2]) > 4 ? 12 : 0) + 12, 48 + pc(chord[1]), 43 + pc(chord[2]) - (pc(chord[2]) > 4 ? 12 : 0) + 12, 48 + pc(chord[0]), 43 + pc(chord[2]) - (pc(chord[2]) > 4 ? 12 : 0) + 12, 48 + pc(chord[1]), 43 + pc(chord[2]) - (pc(chord[2]) > 4 ? 12 : 0) + 12][slot];
+    // left hand: the root in octave 2 on beat 1, in octave 3 on beat 3; fifth (G3..E4) and third between
+    const fifth = 55 + pc(chord[2]) - (pc(chord[2]) > 4 ? 12 : 0);
+    const lh = [36 + pc(chord[0]), fifth, 48 + pc(chord[1]), fifth, 48 + pc(chord[0]), fifth, 48 + pc(chord[1]), fifth][slot];
     // the sustain pedal holds the left hand to the end of the bar (it is changed with the chord)
     const pedal = (8 - slot) * (beat / 2);
     tone(out, t, pedal, lh, 0.2);
