@@ -157,10 +157,12 @@ describe("evaluateCorpus", () => {
     assert.deepEqual(report.expectedErrors, { n: 1, failed: 1 });
 
     const s = report.summary;
-    // tempo truth: a, b, d, g. Acc1: 0, 1, 0, 0. Acc2: 1, 1, 0, 0.
-    assert.equal(s.tempo?.n, 4);
+    // tempo truth: a, b, d, g, and c (beatless: tempo_bpm and beats written as null).
+    // Acc1: 0, 1, 0, 0 (c has no tempo to match). Acc2: 1, 1, 0, 0. Pulse: 1, 1, 0, 0 and c 1.
+    assert.equal(s.tempo?.n, 5);
     near(s.tempo?.acc1, 0.25);
     near(s.tempo?.acc2, 0.5);
+    near(s.tempo?.pulse, 0.6);
     // beats truth: a, b, d (f's beats all fall before 5 s). a perfect, b malformed, d failed.
     assert.equal(s.beats?.n, 3);
     for (const m of ["fMeasure", "cmlc", "cmlt", "amlc", "amlt"] as const) near(s.beats?.[m], 1 / 3, m);
@@ -178,7 +180,9 @@ describe("evaluateCorpus", () => {
       assert.ok(r, `no row ${id}`);
       return r;
     };
-    assert.deepEqual(row("d").scores.tempo, { acc1: 0, acc2: 0 });
+    assert.deepEqual(row("d").scores.tempo, { acc1: 0, acc2: 0, pulse: 0 });
+    assert.deepEqual(row("c").scores.tempo, { pulse: 1 }); // beatless, and no tempo reported
+    assert.deepEqual(row("a").scores.tempo, { acc1: 0, acc2: 1, pulse: 1 });
     assert.equal(row("d").error?.code, "CORRUPT");
     assert.deepEqual(row("g").error, { code: "INTERNAL", message: "boom" });
     assert.equal(row("e").error?.code, "UNSUPPORTED_FORMAT");
@@ -194,7 +198,7 @@ describe("evaluateCorpus", () => {
     await evaluateCorpus(entries, fakeAnalyze);
     const byFile = Object.fromEntries(calls.map((c) => [c.file, c.features]));
     assert.deepEqual(byFile["a.mp3"], ["tempo", "beats", "downbeats", "meter", "key"]);
-    assert.deepEqual(byFile["c.ogg"], ["key"]);
+    assert.deepEqual(byFile["c.ogg"], ["tempo", "key"]); // beatless: "no pulse" is scored
     assert.deepEqual(byFile["g.mp3"], ["tempo"]);
     assert.equal(byFile["f.wav"], undefined); // nothing to score: not analysed
   });
@@ -207,9 +211,21 @@ describe("evaluateCorpus", () => {
   });
 
   test("a feature requested but without truth has n = 0 and null means", async () => {
-    const report = await evaluateCorpus(entries.filter((e) => e.id === "c"), fakeAnalyze, { features: ["tempo", "key"] });
-    assert.deepEqual(report.summary.tempo, { n: 0, acc1: null, acc2: null });
+    const report = await evaluateCorpus(entries.filter((e) => e.id === "c"), fakeAnalyze, { features: ["meter", "key"] });
+    assert.deepEqual(report.summary.meter, { n: 0, accuracy: null });
     assert.equal(report.summary.key?.n, 1);
+  });
+
+  test("a beatless track scores only pulse: right when no tempo is reported, wrong when one is", async () => {
+    const beatless = entries.filter((e) => e.id === "c");
+    assert.equal(beatless[0].beatless, true);
+    const refused = await evaluateCorpus(beatless, fakeAnalyze, { features: ["tempo"] });
+    assert.deepEqual(refused.summary.tempo, { n: 1, acc1: null, acc2: null, pulse: 1 });
+    const withTempo: AnalyzeFn = async () => analysis("c.ogg", { tempo: { bpm: 72, confidence: 0.2, candidates: [], alternative: null } });
+    const imagined = await evaluateCorpus(beatless, withTempo, { features: ["tempo"] });
+    assert.deepEqual(imagined.summary.tempo, { n: 1, acc1: null, acc2: null, pulse: 0 });
+    // a missing tempo field is "not known", not beatless: nothing to score
+    assert.equal(entries.find((e) => e.id === "f")?.beatless, false);
   });
 });
 
@@ -431,7 +447,8 @@ describe("eval of several corpora: parts, halves, hold-out table", () => {
     // The first corpus on its own scores as before (see "means, counts, …" above).
     near(dev.acc2, 0.5);
     near(dev.keyMirex, 2.3 / 4);
-    assert.deepEqual(dev.nByFeature, { tempo: 4, beats: 3, downbeats: 3, meter: 3, key: 4 });
+    assert.deepEqual(dev.nByFeature, { tempo: 5, beats: 3, downbeats: 3, meter: 3, key: 4 }); // tempo: c is beatless
+    near(dev.pulse, 0.6);
     // A: 002 (tempo doubled: Acc1 0, Acc2 1; key 1) and 210 (tempo right; key relative 0.3);
     // beats perfect after the 5 s trim on both.
     assert.deepEqual([a.acc1, a.acc2, a.beatF, a.cmlt, a.amlt], [0.5, 1, 1, 1, 1]);
@@ -440,8 +457,8 @@ describe("eval of several corpora: parts, halves, hold-out table", () => {
     assert.equal(a.downbeatF, null); // no downbeat truth in this corpus
     assert.equal(a.meter, null);
     near(b.keyMirex, 0.5); // a fifth above
-    // all: every scored track of every part; tempo truth a, b, d, g + 3.
-    assert.equal(all.nByFeature.tempo, 7);
+    // all: every scored track of every part; tempo truth a, b, d, g + 3, and beatless c.
+    assert.equal(all.nByFeature.tempo, 8);
     near(all.acc1, 3 / 7);
     assert.deepEqual(
       report.parts.map((p: { name: string; half: string | null; tracks: number }) => [p.name, p.half, p.tracks]),
@@ -473,9 +490,9 @@ describe("eval of several corpora: parts, halves, hold-out table", () => {
     assert.ok(out.includes("trackprobe eval all 3 parts together: 9 tracks, 2 failed"));
     const header = lines.findIndex((l) => l.startsWith("hold-out table"));
     assert.match(lines[header], /before 5 s ignored, --beat-trim-seconds 5/);
-    assert.match(lines[header + 1], /^part +n +Acc1 +Acc2 +beatF +CMLt +AMLt +keyMIREX +keyExact$/);
-    assert.match(lines[header + 3], /^pop909 A +2 +0\.500 +1\.000 +1\.000 +1\.000 +1\.000 +0\.650 +0\.500$/);
-    assert.match(lines[header + 4], /^pop909 B \(hold-out\) +1 +1\.000 +1\.000 +1\.000 +1\.000 +1\.000 +0\.500 +0\.000$/);
+    assert.match(lines[header + 1], /^part +n +Acc1 +Acc2 +pulse +beatF +CMLt +AMLt +keyMIREX +keyExact$/);
+    assert.match(lines[header + 3], /^pop909 A +2 +0\.500 +1\.000 +1\.000 +1\.000 +1\.000 +1\.000 +0\.650 +0\.500$/);
+    assert.match(lines[header + 4], /^pop909 B \(hold-out\) +1 +1\.000 +1\.000 +1\.000 +1\.000 +1\.000 +1\.000 +0\.500 +0\.000$/);
     assert.match(lines[header + 5], /^all +9 /);
   });
 

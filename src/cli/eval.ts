@@ -63,7 +63,9 @@ export function registerEval(program: Command): void {
       "after",
       `
 Metrics (means over the tracks whose truth has the feature; n says how many):
-  tempo      acc1 (within 4%), acc2 (within 4% of 1, 2, 1/2, 3 or 1/3 times the truth)
+  tempo      acc1 (within 4%), acc2 (within 4% of 1, 2, 1/2, 3 or 1/3 times the truth),
+             pulse (whether "is there a beat" was answered right; a track whose truth has
+             neither tempo_bpm nor beats is beatless and scores only this)
   beats      fMeasure (±70 ms), cmlc, cmlt, amlc, amlt (mir_eval.beat; beats before
              --beat-trim-seconds, default ${BEAT_TRIM_SECONDS}, ignored in truth and estimate)
   downbeats  fMeasure (±70 ms; downbeats before --beat-trim-seconds ignored too)
@@ -323,7 +325,7 @@ function progressScores(row: TrackRow): string {
   const s = row.scores;
   const parts: string[] = [];
   if (!row.ok) parts.push(`failed: ${row.error?.code}`);
-  if (s.tempo) parts.push(`bpm ${fixed(row.estimate.tempoBpm, 1)}/${fixed(row.truth.tempoBpm, 1)} acc2 ${s.tempo.acc2}`);
+  if (s.tempo) parts.push(`bpm ${fixed(row.estimate.tempoBpm, 1)}/${fixed(row.truth.tempoBpm, 1)}${s.tempo.acc2 === undefined ? "" : ` acc2 ${s.tempo.acc2}`}`);
   if (s.beats) parts.push(`beatF ${fixed(s.beats.fMeasure)} amlt ${fixed(s.beats.amlt)}`);
   if (s.downbeats) parts.push(`downF ${fixed(s.downbeats.fMeasure)}`);
   if (s.meter) parts.push(`meter ${row.estimate.meter ?? "-"}/${row.truth.meter}`);
@@ -339,6 +341,7 @@ export function formatHoldoutTable(table: readonly HoldoutRow[], trimSeconds: nu
   const featureOf: Record<(typeof HOLDOUT_COLUMNS)[number][1], EvalFeature> = {
     acc1: "tempo",
     acc2: "tempo",
+    pulse: "tempo",
     beatF: "beats",
     cmlt: "beats",
     amlt: "beats",
@@ -393,7 +396,9 @@ export function formatSummary(report: EvalReport, corpus: string): string {
     if (!s) continue;
     featureRows.push(rows.length);
     rows.push([f, "mean", "n"]);
-    for (const m of METRICS[f]) rows.push([`  ${m}`, fixed(s[m]), String(s.n)]);
+    // a metric may cover fewer tracks than its feature (tempo accuracy skips beatless tracks)
+    const count = (m: string) => report.rows.filter((r) => (r.scores[f] as Record<string, number> | undefined)?.[m] !== undefined).length;
+    for (const m of METRICS[f]) rows.push([`  ${m}`, fixed(s[m]), String(count(m))]);
   }
   const aligned = rows.length > 0 ? alignRows(rows, (c) => c > 0) : [];
   aligned.forEach((line, i) => {
@@ -423,7 +428,7 @@ export function formatTrackTable(report: EvalReport): string {
   const has = (f: EvalFeature) => report.features.includes(f);
   // [title, right-aligned]: numbers right, names left.
   const columns: [string, boolean][] = [["track", false]];
-  if (has("tempo")) columns.push(["bpm", true], ["est", true], ["acc1", true], ["acc2", true]);
+  if (has("tempo")) columns.push(["bpm", true], ["est", true], ["acc1", true], ["acc2", true], ["pulse", true]);
   if (has("beats")) columns.push(["beatF", true], ["cmlt", true], ["amlt", true]);
   if (has("downbeats")) columns.push(["downF", true]);
   if (has("meter")) columns.push(["meter", true], ["est", true], ["ok", true]);
@@ -438,7 +443,7 @@ function trackCells(r: TrackRow, has: (f: EvalFeature) => boolean): string[] {
   const cells = [r.id];
   if (has("tempo")) {
     const t = s.tempo;
-    cells.push(t ? fixed(r.truth.tempoBpm, 1) : "-", t ? fixed(r.estimate.tempoBpm, 1) : "-", fixed(t?.acc1, 0), fixed(t?.acc2, 0));
+    cells.push(t ? fixed(r.truth.tempoBpm, 1) : "-", t ? fixed(r.estimate.tempoBpm, 1) : "-", fixed(t?.acc1, 0), fixed(t?.acc2, 0), fixed(t?.pulse, 0));
   }
   if (has("beats")) cells.push(fixed(s.beats?.fMeasure), fixed(s.beats?.cmlt), fixed(s.beats?.amlt));
   if (has("downbeats")) cells.push(fixed(s.downbeats?.fMeasure));

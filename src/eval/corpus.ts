@@ -7,7 +7,8 @@
  * An absolute `file` is used as is. Fields: `file` (required), `id` (default: JSON file name
  * without .json), `tempo_bpm`, `beats`, `downbeats`, `meter`, `key`, `duration_s`,
  * `expect_error`, `source`; a missing field is the same as null ("not known"). Other fields are
- * ignored.
+ * ignored. A track whose truth has `"tempo_bpm": null` and `"beats": null` written out (not
+ * missing) has no beat at all (beatless ambient, noise): its right tempo answer is "no pulse".
  */
 
 import { readdir, readFile, stat } from "node:fs/promises";
@@ -35,6 +36,8 @@ export interface TruthEntry {
   expectError: boolean;
   /** Where the track comes from (`source`, e.g. "pop909"), null if not given. */
   source: string | null;
+  /** The truth says there is no beat: `tempo_bpm` and `beats` both written as null. */
+  beatless: boolean;
 }
 
 /** A corpus that cannot be read or whose truth is malformed; the message lists every problem. */
@@ -159,6 +162,7 @@ export function parseTruth(json: unknown, truthPath: string, audioRoot: string):
     key,
     expectError: expectError as boolean,
     source: source as string | null,
+    beatless: obj.tempo_bpm === null && obj.beats === null,
   };
 }
 

@@ -35,7 +35,7 @@ export type EvalFeature = (typeof EVAL_FEATURES)[number];
 
 /** Metric names per feature (the camelCase keys of the JSON report). */
 export const METRICS = {
-  tempo: ["acc1", "acc2"],
+  tempo: ["acc1", "acc2", "pulse"],
   beats: ["fMeasure", "cmlc", "cmlt", "amlc", "amlt"],
   downbeats: ["fMeasure"],
   meter: ["accuracy"],
@@ -102,7 +102,8 @@ export interface EvaluateOptions {
 export function hasTruth(entry: TruthEntry, feature: EvalFeature, trimSeconds = BEAT_TRIM_SECONDS): boolean {
   switch (feature) {
     case "tempo":
-      return entry.tempoBpm !== null;
+      // a beatless track (no tempo, no beats) is scored too: its right answer is "no pulse"
+      return entry.tempoBpm !== null || entry.beatless;
     case "beats":
       // Continuity needs two reference beats after the trim; with fewer, mir_eval scores every
       // estimate 0, which says nothing about the analyser, so the track has no beat truth.
@@ -159,8 +160,11 @@ function timesOrThrow(v: unknown, what: string): number[] | null {
 function scoreFeature(entry: TruthEntry, feature: EvalFeature, est: Estimates, trimSeconds: number): TrackScores {
   switch (feature) {
     case "tempo": {
-      const ref = entry.tempoBpm as number;
-      return { tempo: { acc1: tempoAcc1(est.tempoBpm, ref), acc2: tempoAcc2(est.tempoBpm, ref) } };
+      const pulse = est.tempoBpm !== null;
+      const ref = entry.tempoBpm;
+      // acc1/acc2 only where there is a tempo to match; pulse: whether "is there a beat" was right
+      if (ref === null) return { tempo: { pulse: pulse ? 0 : 1 } as FeatureScores<"tempo"> };
+      return { tempo: { acc1: tempoAcc1(est.tempoBpm, ref), acc2: tempoAcc2(est.tempoBpm, ref), pulse: pulse ? 1 : 0 } };
     }
     case "beats": {
       const s = beatScores(entry.beats as number[], timesOrThrow(est.beats, "beats"), trimSeconds);
@@ -252,7 +256,9 @@ export function summarize(rows: readonly TrackRow[], features: readonly EvalFeat
     const scored = rows.map((r) => r.scores[f] as Record<string, number> | undefined).filter((s) => s !== undefined);
     const entry: Record<string, number | null> = { n: scored.length };
     for (const m of METRICS[f]) {
-      entry[m] = scored.length === 0 ? null : scored.reduce((sum, s) => sum + s[m], 0) / scored.length;
+      // a metric may be undefined for some tracks (tempo accuracy on a beatless track)
+      const values = scored.map((s) => s[m]).filter((v) => v !== undefined);
+      entry[m] = values.length === 0 ? null : values.reduce((sum, v) => sum + v, 0) / values.length;
     }
     summary[f] = entry;
   }

@@ -15,6 +15,8 @@ export interface HoldoutRow {
   n: number;
   acc1: number | null;
   acc2: number | null;
+  /** Share of tracks where "is there a beat" was answered right (beatless tracks included). */
+  pulse: number | null;
   beatF: number | null;
   cmlt: number | null;
   amlt: number | null;
@@ -30,6 +32,7 @@ export interface HoldoutRow {
 export const HOLDOUT_COLUMNS = [
   ["Acc1", "acc1"],
   ["Acc2", "acc2"],
+  ["pulse", "pulse"],
   ["beatF", "beatF"],
   ["CMLt", "cmlt"],
   ["AMLt", "amlt"],
@@ -52,6 +55,7 @@ export function holdoutRow(part: string, report: EvalReport, holdout = false): H
     n: report.tracks,
     acc1: s.tempo?.acc1 ?? null,
     acc2: s.tempo?.acc2 ?? null,
+    pulse: s.tempo?.pulse ?? null,
     beatF: s.beats?.fMeasure ?? null,
     cmlt: s.beats?.cmlt ?? null,
     amlt: s.beats?.amlt ?? null,
