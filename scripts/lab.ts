@@ -7,6 +7,7 @@
  *   node --import tsx scripts/lab.ts cache DIR... --out /tmp/streams [--shard 0/2]
  *   node --import tsx scripts/lab.ts eval DIR... --streams /tmp/streams [--split A] [--rows]
  *   node --import tsx scripts/lab.ts fit-level DIR... --streams /tmp/streams [--model neural] [--cv 0.2,0.4,1]
+ *   node --import tsx scripts/lab.ts fit-pulse DIR... --streams /tmp/streams   (beatless corpora among the DIRs)
  *
  * The hold-out discipline holds here too: `eval` scores half A unless `--split B|all` is given.
  */
@@ -29,6 +30,7 @@ import { analyzeRhythm, type RhythmOptions } from "../src/analyzers/rhythm.js";
 import { LEVEL_FEATURES, levelFeatures } from "../src/analyzers/metrical-level.js";
 import { tempoSalience } from "../src/analyzers/tempo.js";
 import { fitLogistic } from "./logistic.js";
+import { PULSE_FEATURES, type PulseFeatures, pulseProbability } from "../src/analyzers/pulse-gate.js";
 import { type Analysis, type AnalysisOutcome, type FeatureName, type ModelName, VERSION } from "../src/result.js";
 
 const FEATURES: FeatureName[] = ["tempo", "beats", "downbeats", "meter", "key"];
@@ -245,6 +247,50 @@ program
       const means = [...scores.values()].map((rows) => mean(rows, j));
       console.log(`weight ${w}: ${[...scores.keys()].map((k, i) => `${k} ${means[i].toFixed(3)}`).join(", ")}  mean ${(means.reduce((a, b) => a + b, 0) / means.length).toFixed(3)}`);
     });
+  });
+
+program
+  .command("fit-pulse")
+  .description("fit pulse-gate.ts's PULSE_GATE (is there a beat at all) on development data, beatless corpora included")
+  .argument("<dirs...>")
+  .requiredOption("--streams <dir>")
+  .option("--model <name>", "the beat model whose tracked grid the descriptors read", DEFAULT_MODEL)
+  .option("--l2 <n>", "L2 penalty on the standardised weights", "10")
+  .action(async (dirs: string[], o: { streams: string; model: ModelName; l2: string }) => {
+    const samples: { part: string; x: number[]; label: number }[] = [];
+    const refusedEarly = new Map<string, number>();
+    for await (const { part, entry, streams } of tracksOf(dirs, o.streams, "A")) {
+      if (entry.tempoBpm === null && !entry.beatless) continue;
+      const r = await rhythmOf(o.model, streams, { pulseGate: false });
+      if (!r.pulse) {
+        // refused before the model (silence, too short, no onsets): "no pulse" whatever the weights
+        refusedEarly.set(part, (refusedEarly.get(part) ?? 0) + 1);
+        continue;
+      }
+      samples.push({ part, x: PULSE_FEATURES.map((k) => (r.pulse as NonNullable<typeof r.pulse>).features[k]), label: entry.beatless ? 0 : 1 });
+    }
+    // standardise, fit, and give the weights back in raw feature units
+    const d = PULSE_FEATURES.length;
+    const mean = Array.from({ length: d }, (_, j) => samples.reduce((a, s) => a + s.x[j], 0) / samples.length);
+    const sd = Array.from({ length: d }, (_, j) => Math.sqrt(samples.reduce((a, s) => a + (s.x[j] - mean[j]) ** 2, 0) / samples.length) || 1);
+    const rows = samples.map((s) => [1, ...s.x.map((v, j) => (v - mean[j]) / sd[j])]);
+    const ws = fitLogistic(rows, samples.map((s) => s.label), partWeights(samples.map((s) => s.part)), Number(o.l2));
+    const raw = [ws[0] - ws.slice(1).reduce((a, w, j) => a + (w * mean[j]) / sd[j], 0), ...ws.slice(1).map((w, j) => w / sd[j])];
+    console.log(`standardised weights ${fmt(ws)} (bias, ${PULSE_FEATURES.join(", ")})`);
+    if (refusedEarly.size > 0) console.log(`refused before the model: ${[...refusedEarly].map(([k, v]) => `${k} ${v}`).join(", ")}`);
+    let best = { threshold: 0.5, score: -1 };
+    for (const t of [0.3, 0.4, 0.5, 0.6, 0.7]) {
+      const acc = new Map<string, number[]>();
+      for (const s of samples) {
+        const p = pulseProbability(Object.fromEntries(PULSE_FEATURES.map((k, j) => [k, s.x[j]])) as unknown as PulseFeatures, { weights: raw, threshold: t });
+        acc.set(s.part, [...(acc.get(s.part) ?? []), (p > t ? 1 : 0) === s.label ? 1 : 0]);
+      }
+      const means = [...acc.values()].map((v) => v.reduce((a, b) => a + b, 0) / v.length);
+      const score = means.reduce((a, b) => a + b, 0) / means.length;
+      console.log(`threshold ${t.toFixed(2)}: pulse right ${[...acc.keys()].map((k, i) => `${k} ${means[i].toFixed(3)}`).join(", ")}  mean ${score.toFixed(3)}`);
+      if (score > best.score + 1e-9) best = { threshold: t, score };
+    }
+    console.log(`{ weights: ${fmt(raw.map((w) => Math.round(w * 10000) / 10000))}, threshold: ${best.threshold} }`);
   });
 
 await program.parseAsync();

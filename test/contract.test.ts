@@ -15,6 +15,7 @@ import { optionsKey } from "../src/cache/store.js";
 import { analyze, decodeStreams } from "../src/pipeline/analyze.js";
 import { FEATURE_NAMES, type ModelChoice, TrackprobeError } from "../src/result.js";
 import { SPECTRAL_FLUX_LEVEL } from "../src/analyzers/metrical-level.js";
+import { SPECTRAL_FLUX_PULSE } from "../src/analyzers/pulse-gate.js";
 import { drumPattern, RATE } from "./signals/rhythm.js";
 
 const ctx = () => ({ options: {}, duration: 1, warnings: [] as string[] });
@@ -112,7 +113,7 @@ describe("beat-activation seam", () => {
       name: "beat-activation",
       streams: [],
       needs: {},
-      run: () => ({ framesPerSecond: fps, flux: pulses, activation: pulses, level: SPECTRAL_FLUX_LEVEL }),
+      run: () => ({ framesPerSecond: fps, flux: pulses, activation: pulses, level: SPECTRAL_FLUX_LEVEL, pulse: SPECTRAL_FLUX_PULSE }),
     });
     const replaced = planAnalyzers(ANALYZERS, ["tempo"], [impulses]);
     assert.ok(replaced.steps.some((s) => s.analyzer === impulses));

@@ -21,6 +21,7 @@ function entry(id: string, source: string | null): TruthEntry {
     key: null,
     expectError: false,
     source,
+    beatless: false,
   };
 }
 

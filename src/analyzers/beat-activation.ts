@@ -9,6 +9,7 @@ import type { OnsetStream } from "../features/onset.js";
 import { movingAverage, movingMax } from "../dsp/series.js";
 import { defineInternal } from "./contract.js";
 import { type LevelModel, SPECTRAL_FLUX_LEVEL } from "./metrical-level.js";
+import { type PulseModel, SPECTRAL_FLUX_PULSE } from "./pulse-gate.js";
 
 /** Ceiling of the activation: a certain onset is not a certain beat (keeps log(1 − a) finite). */
 export const ACT_MAX = 0.9;
@@ -23,6 +24,8 @@ export interface Novelty {
   downbeat?: Float32Array;
   /** The metrical-level model fitted on this provider's activation (metrical-level.ts). */
   level: LevelModel;
+  /** The pulse model (is there a beat at all) fitted on this provider's activation (pulse-gate.ts). */
+  pulse: PulseModel;
 }
 
 /**
@@ -40,7 +43,7 @@ export function beatNovelty(onset: OnsetStream, lowWeight = 1): Novelty {
     const d = x[i] - mean[i];
     flux[i] = d > 0 ? d : 0;
   }
-  return { framesPerSecond: fps, flux, activation: scaledActivation(flux, fps), level: SPECTRAL_FLUX_LEVEL };
+  return { framesPerSecond: fps, flux, activation: scaledActivation(flux, fps), level: SPECTRAL_FLUX_LEVEL, pulse: SPECTRAL_FLUX_PULSE };
 }
 
 /**

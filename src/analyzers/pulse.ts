@@ -140,6 +140,39 @@ export function pulse(onset: OnsetStream): Pulse {
   return { clarity, stability, periodSeconds: bestLag > 0 ? bestLag / fps : null };
 }
 
+/** Simple ratios of consecutive inter-onset intervals that metrical rhythms are made of. */
+const IOI_RATIOS = [1, 2, 1 / 2, 3, 1 / 3, 3 / 2, 2 / 3];
+/** How close (|log ratio|, ≈ ±8 %) a ratio must come to one of IOI_RATIOS. */
+const IOI_TOLERANCE = 0.08;
+/** Intervals outside 0.1–2 s are not between notes of one pulse (grace notes, long rests). */
+const IOI_MIN_SECONDS = 0.1;
+const IOI_MAX_SECONDS = 2;
+
+/**
+ * IOI regularity: of the consecutive inter-onset-interval pairs (both 0.1–2 s), the share whose
+ * ratio is within ±8 % of 1, 2, ½, 3, ⅓, 3/2 or 2/3. Metrical rhythm is made of such ratios
+ * whatever its tempo does, since rubato moves neighbouring intervals together (the ratio view of
+ * rhythm of Desain & Honing, "The formation of rhythmic categories and metric priming",
+ * Perception 32, 2003; interval clustering as in S. Dixon, "Automatic extraction of tempo and
+ * beat from expressive performances", JNMR 30(1), 2001); onsets at random times (a Poisson
+ * texture) land there by chance only (about a third of the time). 0 with fewer than two pairs.
+ */
+export function ioiRegularity(onset: OnsetStream): number {
+  const fps = onset.framesPerSecond;
+  const on = pickOnsets(onset.total);
+  let hits = 0;
+  let pairs = 0;
+  for (let k = 0; k + 2 < on.length; k++) {
+    const a = (on[k + 1] - on[k]) / fps;
+    const b = (on[k + 2] - on[k + 1]) / fps;
+    if (a < IOI_MIN_SECONDS || b < IOI_MIN_SECONDS || a > IOI_MAX_SECONDS || b > IOI_MAX_SECONDS) continue;
+    pairs++;
+    const r = b / a;
+    if (IOI_RATIOS.some((x) => Math.abs(Math.log(r / x)) < IOI_TOLERANCE)) hits++;
+  }
+  return pairs >= 2 ? hits / pairs : 0;
+}
+
 function percentile(x: Float32Array, q: number): number {
   const s = Float32Array.from(x).sort();
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];

@@ -24,6 +24,7 @@ import { interp, lagCorrelation } from "../dsp/series.js";
 import { beatNovelty, type Novelty, onsetNovelty, spectralFluxActivation } from "./beat-activation.js";
 import { alternativeOf, localPeriodicity, MAX_BPM, MIN_BPM, salienceAt, saliencePeaks, type TempoSalience, tempoCandidates, tempoSalience } from "./tempo.js";
 import { clamp01, roundTo } from "../numbers.js";
+import { type PulseFeatures, pulseFeatures, pulseProbability } from "./pulse-gate.js";
 
 const round1 = (x: number) => roundTo(x, 1);
 const round3 = (x: number) => roundTo(x, 3);
@@ -38,14 +39,17 @@ export interface Rhythm {
   /** The beat divides in three (6/8, 12/8, triplet feel) rather than two. */
   compound: boolean;
   novelty: Novelty;
+  /** The pulse model's descriptors and probability (pulse-gate.ts); null where it was not reached. */
+  pulse: { probability: number; features: PulseFeatures } | null;
 }
 
-/** Raw periodicity salience below which there is no pulse to speak of. */
-const MIN_PERIODICITY = 0.2;
-/** How much more activation the beats must catch than a random grid would (0..1). */
-const MIN_ALIGNMENT = 0.12;
-/** Below this beat evidence the "beat" is more likely imagined than heard (beatless ambient). */
-const MIN_EVIDENCE = 0.12;
+/**
+ * Where the beat evidence behind tempo.confidence starts: onset periodicity and grid alignment at
+ * or below these give 0. (They were once gates; whether there is a beat at all is now the pulse
+ * model's decision, pulse-gate.ts, and rubato music below them is reported with low confidence.)
+ */
+const EVIDENCE_PERIODICITY_FLOOR = 0.2;
+const EVIDENCE_ALIGNMENT_FLOOR = 0.12;
 /** Tempo freedom of the beat tracker around the chosen tempo (exclusive of ×⅔ and ×3/2). */
 const TEMPO_FREEDOM = 1.4;
 /** Fastest tempo a metrical-level change may move to (notated beats above this are rare). */
@@ -70,6 +74,12 @@ export interface RhythmOptions {
    * true. False gives the reading it starts from — what scripts/lab.ts fit-level fits it on.
    */
   halving?: boolean;
+  /**
+   * Whether the pulse model (pulse-gate.ts) may answer "no pulse"; default true. False tracks
+   * beats in anything, with the model's descriptors in Rhythm.pulse — what scripts/lab.ts
+   * fit-pulse fits it on.
+   */
+  pulseGate?: boolean;
 }
 
 /** Related readings a tempo range may move the tempo to, simplest first (ties go to the first). */
@@ -94,7 +104,7 @@ export function analyzeRhythm(
   onsets: Novelty = novelty,
 ): Rhythm {
   const fps = novelty.framesPerSecond;
-  const none = (reason: string): Rhythm => ({ tempo: null, beats: null, tempoCurve: null, reason, compound: false, novelty });
+  const none = (reason: string, pulse: Rhythm["pulse"] = null): Rhythm => ({ tempo: null, beats: null, tempoCurve: null, reason, compound: false, novelty, pulse });
   const n = novelty.flux.length;
   if (n < 4 * fps) return none("the audio is too short to find a beat (under 4 s)");
   let energy = 0;
@@ -105,9 +115,6 @@ export function analyzeRhythm(
   if (peaks.length === 0) return none("no periodicity in the onsets");
   const bpm0 = peaks[0].bpm;
   const periodicity = Math.max(salienceAt(ts, bpm0), localPeriodicity(novelty));
-  if (periodicity < MIN_PERIODICITY) {
-    return none(`no steady pulse: onset periodicity ${periodicity.toFixed(2)} is below ${MIN_PERIODICITY}`);
-  }
   // metrical level: the salience peak, moved to a faster level when the bar structure says so
   let chosen = bpm0;
   let compound = isCompound(ts, chosen);
@@ -167,17 +174,23 @@ export function analyzeRhythm(
   for (let i = 0; i < frames.length; i++) beatAct += act[frames[i]];
   beatAct /= frames.length;
   const alignment = (beatAct - meanAct) / Math.max(1e-9, 1 - meanAct);
-  if (alignment < MIN_ALIGNMENT) {
-    return none(`no steady pulse: the best beat grid explains too little of the onsets (${alignment.toFixed(2)})`);
+  // is there a beat at all: the pulse model over the onsets and the grid found in them
+  const features = pulseFeatures(onset, novelty.activation, frames);
+  const pulse = { probability: pulseProbability(features, novelty.pulse), features };
+  if (options.pulseGate !== false && !(pulse.probability > novelty.pulse.threshold)) {
+    const f = features;
+    return none(
+      `no steady pulse: pulse probability ${pulse.probability.toFixed(2)} (grid alignment ${f.alignment.toFixed(2)}, ` +
+        `interval regularity ${f.ioiRegularity.toFixed(2)}, ${Math.exp(f.logOnsetRate).toFixed(1)} onsets/s, ` +
+        `pulse clarity ${f.clarity.toFixed(2)}, stability ${f.stability.toFixed(2)})`,
+      pulse,
+    );
   }
   const beats = Array.from(frames, (f) => round3(f / fps));
   const curve = tempoCurve(beats);
   const bpm = curve.steady ? steadyBpm(beats) : median(curve.points.map((p) => p.bpm));
   // beat evidence: is there a beat at all (tempo.confidence also weighs the alternatives: tempo.ts)
-  const evidence = clamp01(smooth((periodicity - MIN_PERIODICITY) / 0.45) ** 0.5 * smooth((alignment - MIN_ALIGNMENT) / 0.4) ** 0.5);
-  if (evidence < MIN_EVIDENCE) {
-    return none(`no clear pulse: the beat evidence is too weak (${evidence.toFixed(2)})`);
-  }
+  const evidence = clamp01(smooth((periodicity - EVIDENCE_PERIODICITY_FLOOR) / 0.45) ** 0.5 * smooth((alignment - EVIDENCE_ALIGNMENT_FLOOR) / 0.4) ** 0.5);
   const reading = tempoCandidates(ts, bpm, evidence);
   return {
     tempo: {
@@ -191,6 +204,7 @@ export function analyzeRhythm(
     reason: null,
     compound,
     novelty,
+    pulse,
   };
 }
 
