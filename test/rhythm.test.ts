@@ -15,7 +15,7 @@ import { beatScores, downbeatFMeasure } from "../src/eval/metrics.js";
 import { analyze } from "../src/pipeline/analyze.js";
 import type { Analysis } from "../src/result.js";
 import { pianoBallad } from "./signals/chords.js";
-import { groove } from "./signals/dance.js";
+import { groove, rubatoChorale, rubatoPiano } from "./signals/dance.js";
 import { pianoPop } from "./signals/piano-pop.js";
 import { drumPattern, RATE, whiteNoise } from "./signals/rhythm.js";
 
@@ -159,6 +159,9 @@ describe("no pulse", () => {
   for (const [name, audio] of [
     ["silence", new Float32Array(10 * RATE)],
     ["white noise", whiteNoise(10)],
+    // notes and chords at random times (0.25–1.4 s apart): onsets, but no beat
+    ["random-time piano notes (seed 11)", rubatoPiano(60, 11)],
+    ["random-time piano notes (seed 7)", rubatoPiano(60, 7)],
   ] as const) {
     it(`${name}: tempo, beats, downbeats and meter are null, with warnings`, async () => {
       const r = await run(audio);
@@ -168,6 +171,24 @@ describe("no pulse", () => {
       assert.equal(r.meter, null);
       assert.ok(r.warnings.some((w) => w.startsWith("tempo:")), r.warnings.join("; "));
       assert.ok(r.warnings.some((w) => w.startsWith("beats:")));
+    });
+  }
+});
+
+describe("a pulse whose tempo moves (pulse model, pulse-gate.ts)", () => {
+  // legato block chords with soft attacks, one per beat, the tempo a random walk: the fixed
+  // periodicity/alignment gates before the pulse model answered "no pulse" for all three
+  for (const [bpm, drift, seed] of [
+    [64, 6, 23],
+    [56, 5, 5],
+    [72, 8, 5],
+  ] as const) {
+    it(`rubato chorale around ${bpm} BPM (±${drift} BPM per beat): a tempo, and beats with F ≥ 0.85`, async () => {
+      const c = rubatoChorale(60, bpm, drift, seed);
+      const r = await run(c.audio);
+      assert.ok(r.tempo && r.beats, r.warnings.join("; "));
+      const f = beatScores(c.beats, r.beats, 0).fMeasure;
+      assert.ok(f >= 0.85, `beat F ${f.toFixed(3)} at ${r.tempo.bpm} BPM`);
     });
   }
 });

@@ -43,11 +43,11 @@ export interface PulseModel {
  * (L2 = 10 on standardised features; threshold the best of 0.3–0.7; docs/accuracy.md).
  */
 export const SPECTRAL_FLUX_PULSE: PulseModel = {
-  weights: [-6.125, 6.153, 3.045, 1.707, 2.237, 2.275],
+  weights: [-6.316, 6.357, 3.033, 1.719, 2.229, 2.33],
   threshold: 0.5,
 };
 export const TCN_PULSE: PulseModel = {
-  weights: [-5.852, 6.312, 1.588, 1.098, 2.258, 1.976],
+  weights: [-6.157, 6.817, 1.52, 1.079, 2.154, 2.064],
   threshold: 0.6,
 };
 

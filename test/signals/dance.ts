@@ -143,3 +143,44 @@ export function balladTrack(seconds: number, seed = 17): Float32Array {
   }
   return out;
 }
+
+/**
+ * A chorale with rubato: four-voice block chords (I–vi–IV–V in C), one per beat, legato (each
+ * sounds until the next) with a soft 40 ms attack, the tempo a random walk of ±`drift` BPM per beat
+ * around `bpm` (kept within ±30 %), onsets jittered by up to ±15 ms. Returns the beat times (the
+ * chord onsets before jitter).
+ */
+export function rubatoChorale(seconds: number, bpm = 64, drift = 3, seed = 23): { audio: Float32Array; beats: number[] } {
+  const out = new Float32Array(Math.round(seconds * RATE));
+  const rand = rng(seed);
+  const chords = [
+    [48, 55, 64, 72],
+    [45, 57, 64, 72],
+    [41, 57, 65, 72],
+    [43, 55, 62, 71],
+  ];
+  const beats: number[] = [];
+  let t = 0.3;
+  let tempo = bpm;
+  for (let beat = 0; t < seconds - 1; beat++) {
+    beats.push(t);
+    const period = 60 / tempo;
+    const at = t + (rand() * 2 - 1) * 0.015;
+    for (const midi of chords[Math.floor(beat / 2) % 4]) {
+      const hz = 440 * 2 ** ((midi - 69) / 12);
+      const i0 = Math.round(at * RATE);
+      const n = Math.min(Math.round((period + 0.05) * RATE), out.length - i0);
+      for (let h = 1; h <= 4; h++) {
+        const w = (2 * Math.PI * hz * h) / RATE;
+        for (let i = 0; i < n; i++) {
+          const attack = Math.min(1, i / (0.04 * RATE));
+          const release = Math.min(1, (n - i) / (0.05 * RATE));
+          out[i0 + i] += (0.05 / h) * attack * release * Math.sin(w * i);
+        }
+      }
+    }
+    t += period;
+    tempo = Math.min(bpm * 1.3, Math.max(bpm / 1.3, tempo + (rand() * 2 - 1) * drift));
+  }
+  return { audio: out, beats };
+}
