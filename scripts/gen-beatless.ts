@@ -34,13 +34,13 @@
  * scripts/gen-corpus.ts.
  */
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../src/cli/write-atomic.js";
-import { Key, mixSeed, nearestPc, renderAll, Rng, run, SF2, voicing, type Chord } from "./gen-corpus.js";
+import { Key, mixSeed, nearestPc, onlyThese, renderCorpus, renderToAudio, Rng, voicing, type Chord } from "./gen-corpus.js";
 
 export const BEATLESS_STYLES = ["pads", "sparse", "arp-cloud", "drone", "noise"] as const;
 export type BeatlessStyle = (typeof BEATLESS_STYLES)[number];
@@ -597,26 +597,14 @@ async function renderBeatless(plan: BeatlessPlan, outDir: string): Promise<"ok" 
     const mid = join(work, "piece.mid");
     const wav = join(work, "piece.wav");
     await writeFile(mid, pieceMidi(piece));
-    await run("fluidsynth", ["-ni", "-g", "0.6", "-o", "audio.file.format=float", "-F", wav, "-r", "44100", SF2, mid]);
-    const rngLevel = new Rng(mixSeed(plan.seed, 2));
-    const peakTarget = rngLevel.pick([-1, -1, -2, -3, -6, -10]);
-    const stats = await run("ffmpeg", ["-hide_banner", "-nostats", "-i", wav, "-t", plan.durationS.toFixed(3), "-af", "ebur128=peak=sample", "-f", "null", "-"]);
-    const peakM = /Sample peak:\s*\n\s*Peak:\s*(-?[\d.]+|-inf)/.exec(stats);
-    const iM = /Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+)/.exec(stats);
-    const peak = peakM && peakM[1] !== "-inf" ? Number(peakM[1]) : 0;
-    const gain = peakTarget - peak;
-    const lufs = iM ? Math.round((Number(iM[1]) + gain) * 10) / 10 : null;
-    const tmpAudio = join(outDir, "audio", `.${plan.id}.part`);
-    const codec =
-      plan.format === "mp3"
-        ? ["-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp3"]
-        : plan.format === "flac"
-          ? ["-c:a", "flac", "-sample_fmt", "s16", "-f", "flac"]
-          : ["-c:a", "libvorbis", "-q:a", "5", "-f", "ogg"];
     const d = plan.durationS;
-    await run("ffmpeg", ["-hide_banner", "-nostats", "-loglevel", "error", "-y", "-i", wav, "-t", d.toFixed(3), "-af", `volume=${gain.toFixed(2)}dB,afade=t=in:st=0:d=1.5,afade=t=out:st=${(d - 3).toFixed(3)}:d=3`, "-map_metadata", "-1", ...codec, tmpAudio]);
-    await rename(tmpAudio, audioPath);
-    const dur = Number((await run("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", audioPath])).trim());
+    const { peakTarget, lufs, durationS: dur } = await renderToAudio(mid, wav, audioPath, plan.format, {
+      peaks: [-1, -1, -2, -3, -6, -10],
+      rng: new Rng(mixSeed(plan.seed, 2)),
+      seconds: d,
+      measureSeconds: d,
+      fade: `afade=t=in:st=0:d=1.5,afade=t=out:st=${(d - 3).toFixed(3)}:d=3`,
+    });
     await writeFileAtomic(truthPath, JSON.stringify(beatlessTruth(plan, piece, dur, peakTarget, lufs), null, 1) + "\n");
     return "ok";
   } finally {
@@ -644,11 +632,7 @@ async function main(): Promise<void> {
   const outDir = resolve(positionals[0]);
   const perHalf = Math.max(1, Math.min(100, Number(values["count-per-half"])));
   const jobs = Math.max(1, Number(values.jobs));
-  let plans = makeBeatlessPlan(perHalf, Number(values.seed));
-  if (values.only) {
-    const keep = new Set(values.only.split(",").map((s) => Number(s.trim())));
-    plans = plans.filter((p) => keep.has(p.index));
-  }
+  const plans = onlyThese(makeBeatlessPlan(perHalf, Number(values.seed)), values.only);
   if (values.plan) {
     for (const p of plans) {
       const s = composeBeatless(p);
@@ -656,14 +640,7 @@ async function main(): Promise<void> {
     }
     return;
   }
-  await mkdir(join(outDir, "audio"), { recursive: true });
-  await mkdir(join(outDir, "truth"), { recursive: true });
-  const t0 = Date.now();
-  const { done, skipped, failed } = await renderAll(plans, jobs, (p) => renderBeatless(p, outDir), (p, seconds) =>
-    `${p.id} ${p.style} ${p.durationS} s ${p.format} (${seconds.toFixed(1)} s)`,
-  );
-  process.stdout.write(`rendered ${done}, skipped ${skipped} (already there), failed ${failed}, in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
-  if (failed > 0) process.exitCode = 1;
+  await renderCorpus(outDir, plans, jobs, (p) => renderBeatless(p, outDir), (p, seconds) => `${p.id} ${p.style} ${p.durationS} s ${p.format} (${seconds.toFixed(1)} s)`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();

@@ -27,7 +27,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { writeFileAtomic } from "../src/cli/write-atomic.js";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -1857,26 +1857,12 @@ async function renderTrack(plan: Plan, outDir: string): Promise<"ok" | "skip"> {
     const mid = join(work, "song.mid");
     const wav = join(work, "song.wav");
     await writeFile(mid, r.midi);
-    await run("fluidsynth", ["-ni", "-g", "0.6", "-o", "audio.file.format=float", "-F", wav, "-r", "44100", SF2, mid]);
-    // level: peak to a drawn target, measured on the float render
-    const rngLevel = new Rng(mixSeed(plan.seed, 2));
-    const peakTarget = rngLevel.pick([-0.5, -1, -1, -2, -3, -6]);
-    const stats = await run("ffmpeg", ["-hide_banner", "-nostats", "-i", wav, "-af", "ebur128=peak=sample", "-f", "null", "-"]);
-    const peakM = /Sample peak:\s*\n\s*Peak:\s*(-?[\d.]+|-inf)/.exec(stats);
-    const iM = /Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+)/.exec(stats);
-    const peak = peakM && peakM[1] !== "-inf" ? Number(peakM[1]) : 0;
-    const gain = peakTarget - peak;
-    const lufs = iM ? Math.round((Number(iM[1]) + gain) * 10) / 10 : null;
-    const tmpAudio = join(outDir, "audio", `.${plan.id}.part`);
-    const codec =
-      plan.format === "mp3"
-        ? ["-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp3"]
-        : plan.format === "flac"
-          ? ["-c:a", "flac", "-sample_fmt", "s16", "-f", "flac"]
-          : ["-c:a", "libvorbis", "-q:a", "5", "-f", "ogg"];
-    await run("ffmpeg", ["-hide_banner", "-nostats", "-loglevel", "error", "-y", "-i", wav, "-t", r.endS.toFixed(3), "-af", `volume=${gain.toFixed(2)}dB,afade=t=out:st=${(r.endS - 1.5).toFixed(3)}:d=1.5`, "-map_metadata", "-1", ...codec, tmpAudio]);
-    await rename(tmpAudio, audioPath);
-    const dur = Number((await run("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", audioPath])).trim());
+    const { peakTarget, lufs, durationS: dur } = await renderToAudio(mid, wav, audioPath, plan.format, {
+      peaks: [-0.5, -1, -1, -2, -3, -6],
+      rng: new Rng(mixSeed(plan.seed, 2)),
+      seconds: r.endS,
+      fade: `afade=t=out:st=${(r.endS - 1.5).toFixed(3)}:d=1.5`,
+    });
     const swing = song.facts.some((f) => /swing|swung/.test(f));
     const notes = [
       `synthetic ${song.style} (trackprobe scripts/gen-corpus.ts, seed-derived)`,
@@ -1927,6 +1913,42 @@ async function renderTrack(plan: Plan, outDir: string): Promise<"ok" | "skip"> {
 
 
 /**
+ * A MIDI file through fluidsynth (FluidR3_GM) to float WAV, its sample peak set to one of `peaks`
+ * (dBFS, drawn with `rng`), cut to `seconds`, faded (an ffmpeg afade chain), encoded to `format`
+ * through a temp file and renamed to `audioPath`. Returns the peak, the integrated loudness after
+ * the gain (ffmpeg ebur128, of the first `measureSeconds` when given) and the encoded duration.
+ */
+export async function renderToAudio(
+  mid: string,
+  wav: string,
+  audioPath: string,
+  format: string,
+  o: { peaks: number[]; rng: Rng; seconds: number; fade: string; measureSeconds?: number },
+): Promise<{ peakTarget: number; lufs: number | null; durationS: number }> {
+  await run("fluidsynth", ["-ni", "-g", "0.6", "-o", "audio.file.format=float", "-F", wav, "-r", "44100", SF2, mid]);
+  // level: peak to a drawn target, measured on the float render
+  const peakTarget = o.rng.pick(o.peaks);
+  const span = o.measureSeconds === undefined ? [] : ["-t", o.measureSeconds.toFixed(3)];
+  const stats = await run("ffmpeg", ["-hide_banner", "-nostats", "-i", wav, ...span, "-af", "ebur128=peak=sample", "-f", "null", "-"]);
+  const peakM = /Sample peak:\s*\n\s*Peak:\s*(-?[\d.]+|-inf)/.exec(stats);
+  const iM = /Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+)/.exec(stats);
+  const peak = peakM && peakM[1] !== "-inf" ? Number(peakM[1]) : 0;
+  const gain = peakTarget - peak;
+  const lufs = iM ? Math.round((Number(iM[1]) + gain) * 10) / 10 : null;
+  const tmpAudio = join(dirname(audioPath), `.${basename(audioPath)}.part`);
+  const codec =
+    format === "mp3"
+      ? ["-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp3"]
+      : format === "flac"
+        ? ["-c:a", "flac", "-sample_fmt", "s16", "-f", "flac"]
+        : ["-c:a", "libvorbis", "-q:a", "5", "-f", "ogg"];
+  await run("ffmpeg", ["-hide_banner", "-nostats", "-loglevel", "error", "-y", "-i", wav, "-t", o.seconds.toFixed(3), "-af", `volume=${gain.toFixed(2)}dB,${o.fade}`, "-map_metadata", "-1", ...codec, tmpAudio]);
+  await rename(tmpAudio, audioPath);
+  const durationS = Number((await run("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", audioPath])).trim());
+  return { peakTarget, lufs, durationS };
+}
+
+/**
  * Renders `plans` with `jobs` at a time: a track that fails is reported and counted, the others go
  * on; "skip" is a track already there (a resumed run). One line per rendered track.
  */
@@ -1959,6 +1981,29 @@ export async function renderAll<P extends { id: string }>(
   return n;
 }
 
+/** The plans that `--only` names by track number (all of them when it is not given). */
+export function onlyThese<P extends { index: number }>(plans: P[], only: string | undefined): P[] {
+  if (!only) return plans;
+  const keep = new Set(only.split(",").map((s) => Number(s.trim())));
+  return plans.filter((p) => keep.has(p.index));
+}
+
+/** Renders a corpus into OUT/audio and OUT/truth (renderAll), then one summary line; exit code 1 if a track failed. */
+export async function renderCorpus<P extends { id: string }>(
+  outDir: string,
+  plans: readonly P[],
+  jobs: number,
+  render: (p: P) => Promise<"ok" | "skip">,
+  describe: (p: P, seconds: number) => string,
+): Promise<void> {
+  await mkdir(join(outDir, "audio"), { recursive: true });
+  await mkdir(join(outDir, "truth"), { recursive: true });
+  const t0 = Date.now();
+  const { done, skipped, failed } = await renderAll(plans, jobs, render, describe);
+  process.stdout.write(`rendered ${done}, skipped ${skipped} (already there), failed ${failed}, in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  if (failed > 0) process.exitCode = 1;
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
@@ -1980,11 +2025,7 @@ async function main(): Promise<void> {
   const count = Number(values.count);
   const jobs = Math.max(1, Number(values.jobs));
   const seed = Number(values.seed);
-  let plans = makePlan(count, seed);
-  if (values.only) {
-    const keep = new Set(values.only.split(",").map((s) => Number(s.trim())));
-    plans = plans.filter((p) => keep.has(p.index));
-  }
+  const plans = onlyThese(makePlan(count, seed), values.only);
   if (values.plan) {
     for (const p of plans) {
       const s = makeSong(p);
@@ -1992,14 +2033,7 @@ async function main(): Promise<void> {
     }
     return;
   }
-  await mkdir(join(outDir, "audio"), { recursive: true });
-  await mkdir(join(outDir, "truth"), { recursive: true });
-  const t0 = Date.now();
-  const { done, skipped, failed } = await renderAll(plans, jobs, (p) => renderTrack(p, outDir), (p, seconds) =>
-    `${p.id} ${p.style} ${p.tempo} BPM ${p.format} (${seconds.toFixed(1)} s)`,
-  );
-  process.stdout.write(`rendered ${done}, skipped ${skipped} (already there), failed ${failed}, in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
-  if (failed > 0) process.exitCode = 1;
+  await renderCorpus(outDir, plans, jobs, (p) => renderTrack(p, outDir), (p, seconds) => `${p.id} ${p.style} ${p.tempo} BPM ${p.format} (${seconds.toFixed(1)} s)`);
 }
 
 // run only as a script: scripts/gen-structure.ts imports the composing and rendering pieces

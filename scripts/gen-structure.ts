@@ -20,7 +20,7 @@
  * Resumable: tracks whose audio and truth both exist are skipped; truth is written last.
  */
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { writeFileAtomic } from "../src/cli/write-atomic.js";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -39,7 +39,8 @@ import {
   nearestPc,
   type Note,
   OHH,
-  renderAll,
+  onlyThese,
+  renderCorpus,
   renderSong,
   RIDE,
   Rng,
@@ -370,15 +371,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const outDir = resolve(positionals[0]);
-  let plans = makePlan(Number(values.count), Number(values.seed));
-  if (values.only) {
-    const keep = new Set(values.only.split(",").map((s) => Number(s.trim())));
-    plans = plans.filter((q) => keep.has(q.index));
-  }
-  await mkdir(join(outDir, "audio"), { recursive: true });
-  await mkdir(join(outDir, "truth"), { recursive: true });
-  const { failed } = await renderAll(plans, Number(values.jobs), (q) => renderTrack(q, outDir), (q) => `${q.id} ${q.style.name} ${q.tempo} BPM`);
-  if (failed > 0) process.exitCode = 1;
+  const plans = onlyThese(makePlan(Number(values.count), Number(values.seed)), values.only);
+  await renderCorpus(outDir, plans, Number(values.jobs), (q) => renderTrack(q, outDir), (q, seconds) => `${q.id} ${q.style.name} ${q.tempo} BPM (${seconds.toFixed(1)} s)`);
 }
 
 await main();
