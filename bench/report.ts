@@ -4,8 +4,8 @@
  */
 import type { DemoTruth } from "../src/demo-track.js";
 import type { TruthEntry } from "../src/eval/corpus.js";
-import { type EvalFeature, hasTruth } from "../src/eval/evaluate.js";
-import { METRIC_INFO, METRIC_KEYS, type MetricKey, type Scores, type score as scoreFn } from "./score.js";
+import type { EvalFeature } from "../src/eval/evaluate.js";
+import { benchHasTruth, METRIC_INFO, METRIC_KEYS, type MetricKey, type Scores, type score as scoreFn } from "./score.js";
 import type { Estimate, Tool } from "./tools.js";
 
 /** One tool on one file (median wall over the runs, max RSS). */
@@ -237,7 +237,7 @@ export function corpusSections(
     const n =
       q === "loudness"
         ? entries.filter((e) => measured.some((m) => m.file === e.id) && loudnessTruth.get(e.id) != null).length
-        : entries.filter((e) => measured.some((m) => m.file === e.id) && hasTruth(e, q as EvalFeature)).length;
+        : entries.filter((e) => measured.some((m) => m.file === e.id) && benchHasTruth(e, q as EvalFeature)).length;
     return `${METRIC_INFO[k].title} ${n}`;
   });
   out.push(`Tracks with truth per metric: ${nPer.join(", ")}.`, "");

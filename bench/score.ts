@@ -6,7 +6,7 @@
  * corpus's `loudness_lufs` (ffmpeg's ebur128 filter), and a failed run has no error to average.
  */
 import type { TruthEntry } from "../src/eval/corpus.js";
-import { hasTruth } from "../src/eval/evaluate.js";
+import { type EvalFeature, hasTruth } from "../src/eval/evaluate.js";
 import { BEAT_TRIM_SECONDS, beatScores, downbeatFMeasure, keyExact, meterAccuracy, mirexKeyScore, tempoAcc1, tempoAcc2 } from "../src/eval/metrics.js";
 import type { Estimate, Quantity } from "./tools.js";
 
@@ -41,6 +41,14 @@ function guard(problems: string[], what: string, f: () => number): number {
   }
 }
 
+/**
+ * Whether the bench scores this quantity on this track. Tempo: only where the truth has one (the
+ * bench's tempo columns are Acc1 and Acc2; a beatless track, which eval scores for pulse, has none).
+ */
+export function benchHasTruth(entry: TruthEntry, quantity: EvalFeature): boolean {
+  return quantity === "tempo" ? entry.tempoBpm !== null : hasTruth(entry, quantity);
+}
+
 export function score(
   entry: TruthEntry,
   provides: readonly Quantity[],
@@ -50,7 +58,7 @@ export function score(
   const est: Estimate = estimate ?? {};
   const problems: string[] = [];
   const s = Object.fromEntries(METRIC_KEYS.map((k) => [k, provides.includes(METRIC_INFO[k].quantity) ? null : "n/a"])) as Scores;
-  if (provides.includes("tempo") && hasTruth(entry, "tempo")) {
+  if (provides.includes("tempo") && benchHasTruth(entry, "tempo")) {
     s.acc1 = tempoAcc1(est.tempoBpm ?? null, entry.tempoBpm!);
     s.acc2 = tempoAcc2(est.tempoBpm ?? null, entry.tempoBpm!);
   }
