@@ -9,7 +9,7 @@
  * product ≥ 0.12) that one ambient track had decided and that refused music whose tempo moves:
  * legato chorales, string pieces and études with rubato, whose onsets repeat too loosely for an
  * autocorrelation but which the beat tracker follows (beat F 0.84–1.00 on 11 of the 16 generated
- * half-A pieces they refused). The descriptors: how much more onset activation the tracked beats
+ * half-A pieces they refused). The descriptors: how much more beat activation the tracked beats
  * catch than a random grid would (alignment), whether consecutive inter-onset intervals stand in
  * simple ratios (ioiRegularity, pulse.ts), how many onsets there are (onsetRate), and the windowed
  * autocorrelation's pulse clarity and tempo stability (Lartillot et al., ISMIR 2008; pulse.ts).
@@ -19,7 +19,7 @@ import { ioiRegularity, onsetRate, pulse } from "./pulse.js";
 
 /** The descriptors, in PULSE_FEATURES order. */
 export interface PulseFeatures {
-  /** (activation at the beats − mean activation) / (1 − mean), of the onsets' own activation. */
+  /** (activation at the beats − mean activation) / (1 − mean), of the beat activation the grid was tracked on. */
   alignment: number;
   ioiRegularity: number;
   /** log(onsets per second + 0.05). */

@@ -4,12 +4,13 @@
  * (downbeats and meter, meter.ts).
  *
  *   beat activation (beat-activation.ts, or another provider)
- *        ├─► tempo salience + prior (tempo.ts) ─► candidate tempi, pulse / no pulse
+ *        ├─► tempo salience + prior (tempo.ts) ─► candidate tempi
  *        ├─► metrical-level choice between the candidate and its ×2 / ×3 / ×½ / ×⅓ relatives
  *        │   (×½ by a logistic model over the fast grid's off-beats and harmonic rhythm: metrical-level.ts)
  *        └─► beat-state-space HMM (beat-tracker.ts) restricted to [T/1.4, 1.4·T], so the tempo
  *            may drift (ritardando, live playing, ramps) but not jump to another metrical level
  *               ─► beats, BPM refined from the beat times, tempo curve (one point per 4 beats)
+ *               ─► pulse / no pulse: a logistic model over the grid and the onsets (pulse-gate.ts)
  *
  * "No pulse" (silence, noise, beatless ambient) gives null and a reason, never a made-up tempo.
  */
