@@ -12,7 +12,7 @@ import { danceabilityScore } from "./danceability.js";
 import { detrendedFluctuation } from "./dfa.js";
 import { dynamicComplexity } from "./dynamic-complexity.js";
 import { energyScore } from "./energy.js";
-import { onsetRate, pulse } from "./pulse.js";
+import { onsetPulseDescriptors } from "./pulse.js";
 import { defineAnalyzer, defineInternal } from "./contract.js";
 import { loudnessAnalyzer } from "./loudness.js";
 import { rhythmModel } from "./rhythm.js";
@@ -31,29 +31,16 @@ function isSilent(levels: LevelStream): boolean {
 
 /**
  * What danceability and energy both read, computed once per analysis: whether the track is
- * silent, and (on first use) the onset rate and the pulse.
+ * silent, and (on first use, shared with the rhythm model: onset-pulse) the onset rate and the pulse.
  */
 export const onsetDescriptors = defineInternal({
   name: "onset-descriptors",
-  streams: ["levels", "onset"],
-  needs: {},
-  run({ streams }) {
-    const { levels, onset } = streams;
-    return { levels, silent: isSilent(levels), onsetRate: memo(() => onsetRate(onset)), pulse: memo(() => pulse(onset)) };
+  streams: ["levels"],
+  needs: { onsets: onsetPulseDescriptors },
+  run({ streams: { levels }, needs: { onsets } }) {
+    return { levels, silent: isSilent(levels), onsetRate: onsets.onsetRate, pulse: onsets.pulse };
   },
 });
-
-const memo = <T>(make: () => T): (() => T) => {
-  let done = false;
-  let value: T;
-  return () => {
-    if (!done) {
-      value = make();
-      done = true;
-    }
-    return value;
-  };
-};
 
 /** DFA value + 0..1 score (danceability.ts); pulse clarity and onset rate come with it. */
 export const danceabilityAnalyzer = defineAnalyzer({

@@ -14,8 +14,7 @@
  * simple ratios (ioiRegularity, pulse.ts), how many onsets there are (onsetRate), and the windowed
  * autocorrelation's pulse clarity and tempo stability (Lartillot et al., ISMIR 2008; pulse.ts).
  */
-import type { OnsetStream } from "../features/onset.js";
-import { ioiRegularity, onsetRate, pulse } from "./pulse.js";
+import type { OnsetPulse } from "./pulse.js";
 
 /** The descriptors, in PULSE_FEATURES order. */
 export interface PulseFeatures {
@@ -52,7 +51,7 @@ export const TCN_PULSE: PulseModel = {
 };
 
 /** The descriptors of the onsets and of a tracked beat grid (beat frames of the beat activation). */
-export function pulseFeatures(onset: OnsetStream, activation: Float32Array, beatFrames: ArrayLike<number>): PulseFeatures {
+export function pulseFeatures(onsets: OnsetPulse, activation: Float32Array, beatFrames: ArrayLike<number>): PulseFeatures {
   const n = activation.length;
   let meanAct = 0;
   for (let i = 0; i < n; i++) meanAct += activation[i];
@@ -60,11 +59,11 @@ export function pulseFeatures(onset: OnsetStream, activation: Float32Array, beat
   let beatAct = 0;
   for (let i = 0; i < beatFrames.length; i++) beatAct += activation[beatFrames[i]];
   beatAct /= beatFrames.length || 1;
-  const p = pulse(onset);
+  const p = onsets.pulse();
   return {
     alignment: (beatAct - meanAct) / Math.max(1e-9, 1 - meanAct),
-    ioiRegularity: ioiRegularity(onset),
-    logOnsetRate: Math.log(onsetRate(onset) + 0.05),
+    ioiRegularity: onsets.ioiRegularity(),
+    logOnsetRate: Math.log(onsets.onsetRate() + 0.05),
     clarity: p.clarity,
     stability: p.stability,
   };

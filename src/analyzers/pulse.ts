@@ -24,6 +24,7 @@
  *   rubato timing lower; octave-robust, since one window choosing 2ℓ does not matter).
  */
 import type { OnsetStream } from "../features/onset.js";
+import { defineInternal } from "./contract.js";
 
 export const PEAK_RADIUS = 3;
 export const MEAN_RADIUS = 17;
@@ -66,9 +67,9 @@ export function pickOnsets(o: Float32Array, rel = DELTA_REL, ratio = MEAN_RATIO)
   return Int32Array.from(picked);
 }
 
-export function onsetRate(onset: OnsetStream): number {
+export function onsetRate(onset: OnsetStream, picked: Int32Array = pickOnsets(onset.total)): number {
   const seconds = onset.total.length / onset.framesPerSecond;
-  return seconds > 0 ? pickOnsets(onset.total).length / seconds : 0;
+  return seconds > 0 ? picked.length / seconds : 0;
 }
 
 export interface Pulse {
@@ -157,9 +158,8 @@ const IOI_MAX_SECONDS = 2;
  * beat from expressive performances", JNMR 30(1), 2001); onsets at random times (a Poisson
  * texture) land there by chance only (about a third of the time). 0 with fewer than two pairs.
  */
-export function ioiRegularity(onset: OnsetStream): number {
+export function ioiRegularity(onset: OnsetStream, on: Int32Array = pickOnsets(onset.total)): number {
   const fps = onset.framesPerSecond;
-  const on = pickOnsets(onset.total);
   let hits = 0;
   let pairs = 0;
   for (let k = 0; k + 2 < on.length; k++) {
@@ -171,6 +171,45 @@ export function ioiRegularity(onset: OnsetStream): number {
     if (IOI_RATIOS.some((x) => Math.abs(Math.log(r / x)) < IOI_TOLERANCE)) hits++;
   }
   return pairs >= 2 ? hits / pairs : 0;
+}
+
+/** The onset descriptors of one analysis, each computed on first use and kept (onset-pulse). */
+export interface OnsetPulse {
+  onsetRate(): number;
+  pulse(): Pulse;
+  ioiRegularity(): number;
+}
+
+export function onsetPulse(onset: OnsetStream): OnsetPulse {
+  const picked = memo(() => pickOnsets(onset.total));
+  return {
+    onsetRate: memo(() => onsetRate(onset, picked())),
+    pulse: memo(() => pulse(onset)),
+    ioiRegularity: memo(() => ioiRegularity(onset, picked())),
+  };
+}
+
+/**
+ * What the rhythm model's pulse decision (pulse-gate.ts) and danceability and energy
+ * (audio-features.ts) all read, so each is computed once per analysis.
+ */
+export const onsetPulseDescriptors = defineInternal({
+  name: "onset-pulse",
+  streams: ["onset"],
+  needs: {},
+  run: ({ streams }) => onsetPulse(streams.onset),
+});
+
+function memo<T>(make: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = make();
+      done = true;
+    }
+    return value;
+  };
 }
 
 function percentile(x: Float32Array, q: number): number {

@@ -26,6 +26,7 @@ import { beatNovelty, type Novelty, onsetNovelty, spectralFluxActivation } from 
 import { alternativeOf, localPeriodicity, MAX_BPM, MIN_BPM, salienceAt, saliencePeaks, type TempoSalience, tempoCandidates, tempoSalience } from "./tempo.js";
 import { clamp01, roundTo } from "../numbers.js";
 import { type PulseFeatures, pulseFeatures, pulseProbability } from "./pulse-gate.js";
+import { type OnsetPulse, onsetPulse, onsetPulseDescriptors } from "./pulse.js";
 
 const round1 = (x: number) => roundTo(x, 1);
 const round3 = (x: number) => roundTo(x, 3);
@@ -103,6 +104,7 @@ export function analyzeRhythm(
   options: RhythmOptions = {},
   novelty: Novelty = beatNovelty(onset),
   onsets: Novelty = novelty,
+  descriptors: OnsetPulse = onsetPulse(onset),
 ): Rhythm {
   const fps = novelty.framesPerSecond;
   const none = (reason: string, pulse: Rhythm["pulse"] = null): Rhythm => ({ tempo: null, beats: null, tempoCurve: null, reason, compound: false, novelty, pulse });
@@ -166,17 +168,8 @@ export function analyzeRhythm(
   }
   const frames = inMusic(tracked.frames, chosen);
   if (frames.length < 4) return none("too few beats found");
-  // alignment: activation caught at the beats vs. the mean activation
-  const act = novelty.activation;
-  let meanAct = 0;
-  for (let i = 0; i < n; i++) meanAct += act[i];
-  meanAct /= n;
-  let beatAct = 0;
-  for (let i = 0; i < frames.length; i++) beatAct += act[frames[i]];
-  beatAct /= frames.length;
-  const alignment = (beatAct - meanAct) / Math.max(1e-9, 1 - meanAct);
   // is there a beat at all: the pulse model over the onsets and the grid found in them
-  const features = pulseFeatures(onset, novelty.activation, frames);
+  const features = pulseFeatures(descriptors, novelty.activation, frames);
   const pulse = { probability: pulseProbability(features, novelty.pulse), features };
   if (options.pulseGate !== false && !(pulse.probability > novelty.pulse.threshold)) {
     const f = features;
@@ -191,7 +184,7 @@ export function analyzeRhythm(
   const curve = tempoCurve(beats);
   const bpm = curve.steady ? steadyBpm(beats) : median(curve.points.map((p) => p.bpm));
   // beat evidence: is there a beat at all (tempo.confidence also weighs the alternatives: tempo.ts)
-  const evidence = clamp01(smooth((periodicity - EVIDENCE_PERIODICITY_FLOOR) / 0.45) ** 0.5 * smooth((alignment - EVIDENCE_ALIGNMENT_FLOOR) / 0.4) ** 0.5);
+  const evidence = clamp01(smooth((periodicity - EVIDENCE_PERIODICITY_FLOOR) / 0.45) ** 0.5 * smooth((features.alignment - EVIDENCE_ALIGNMENT_FLOOR) / 0.4) ** 0.5);
   const reading = tempoCandidates(ts, bpm, evidence);
   return {
     tempo: {
@@ -335,8 +328,8 @@ const smooth = (x: number) => {
 export const rhythmModel = defineInternal({
   name: "rhythm",
   streams: ["onset", "barPitch"],
-  needs: { activation: spectralFluxActivation, onsets: onsetNovelty },
-  run: ({ streams, needs, options }) => analyzeRhythm(streams.onset, streams.barPitch, { bpmRange: options.bpmRange }, needs.activation, needs.onsets),
+  needs: { activation: spectralFluxActivation, onsets: onsetNovelty, descriptors: onsetPulseDescriptors },
+  run: ({ streams, needs, options }) => analyzeRhythm(streams.onset, streams.barPitch, { bpmRange: options.bpmRange }, needs.activation, needs.onsets, needs.descriptors),
 });
 
 export const tempoAnalyzer = defineAnalyzer({
