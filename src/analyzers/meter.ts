@@ -51,6 +51,24 @@ function zscore(x: Float64Array): Float64Array {
   return x.map((y) => (y - m) / sd);
 }
 
+/**
+ * The pitch-class content of each beat (12 per beat, unnormalised): the sum of the blocks from
+ * the beat to the next (the last beat as long as the one before it), at least one block each.
+ */
+export function beatPitchProfiles(pitch: Float32Array, blocksPerSecond: number, beats: readonly number[]): Float64Array {
+  const n = beats.length;
+  const nb = pitch.length / 12;
+  const prof = new Float64Array(n * 12);
+  for (let i = 0; i < n; i++) {
+    const t0 = beats[i];
+    const t1 = i + 1 < n ? beats[i + 1] : beats[i] + (beats[i] - (beats[i - 1] ?? beats[i] - 0.5));
+    const b0 = Math.max(0, Math.floor(t0 * blocksPerSecond));
+    const b1 = Math.min(nb, Math.max(b0 + 1, Math.floor(t1 * blocksPerSecond)));
+    for (let b = b0; b < b1; b++) for (let k = 0; k < 12; k++) prof[i * 12 + k] += pitch[b * 12 + k];
+  }
+  return prof;
+}
+
 /** Beat-synchronous features: one row per beat. */
 export function beatFeatures(onset: OnsetStream, beats: number[], bar?: BarFeatures) {
   const fps = onset.framesPerSecond;
@@ -66,15 +84,8 @@ export function beatFeatures(onset: OnsetStream, beats: number[], bar?: BarFeatu
     high[i] = peakNear(onset.high, c, 2);
   }
   if (bar?.pitch && bar.blocksPerSecond) {
-    const bps = bar.blocksPerSecond;
-    const nb = bar.pitch.length / 12;
-    const prof = new Float64Array(n * 12);
+    const prof = beatPitchProfiles(bar.pitch, bar.blocksPerSecond, beats);
     for (let i = 0; i < n; i++) {
-      const t0 = beats[i];
-      const t1 = i + 1 < n ? beats[i + 1] : beats[i] + (beats[i] - (beats[i - 1] ?? beats[i] - 0.5));
-      const b0 = Math.max(0, Math.floor(t0 * bps));
-      const b1 = Math.min(nb, Math.max(b0 + 1, Math.floor(t1 * bps)));
-      for (let b = b0; b < b1; b++) for (let k = 0; k < 12; k++) prof[i * 12 + k] += bar.pitch[b * 12 + k];
       let norm = 0;
       for (let k = 0; k < 12; k++) norm += prof[i * 12 + k] ** 2;
       norm = Math.sqrt(norm) || 1;

@@ -22,7 +22,7 @@
  */
 import type { BarPitchStream } from "../features/bar-pitch.js";
 import type { OnsetStream } from "../features/onset.js";
-import { beatFeatures } from "./meter.js";
+import { beatFeatures, beatPitchProfiles } from "./meter.js";
 import { interp, lagCorrelation } from "../dsp/series.js";
 import { salienceAt, type TempoSalience } from "./tempo.js";
 
@@ -108,17 +108,10 @@ const CHANGE_FLOOR = 1e-3;
  * held for a bar of a slow beat the grid has doubled), near 0 or below when it moves every beat.
  */
 export function harmonicRhythm(barPitch: BarPitchStream, beats: number[]): number {
-  const bps = barPitch.blocksPerSecond;
-  const nb = barPitch.pitch.length / 12;
   const n = beats.length;
-  if (n < 3 || !bps) return 0;
-  // one unnormalised profile per beat; a block's profile is the sum of its beats'
-  const prof = new Float64Array((n - 1) * 12);
-  for (let i = 0; i + 1 < n; i++) {
-    const b0 = Math.max(0, Math.floor(beats[i] * bps));
-    const b1 = Math.min(nb, Math.floor(beats[i + 1] * bps));
-    for (let b = b0; b < b1; b++) for (let k = 0; k < 12; k++) prof[i * 12 + k] += barPitch.pitch[b * 12 + k];
-  }
+  if (n < 3 || !barPitch.blocksPerSecond) return 0;
+  // one profile per beat (the last, extrapolated beat is not used); a block's is the sum of its beats'
+  const prof = beatPitchProfiles(barPitch.pitch, barPitch.blocksPerSecond, beats);
   const block = (i: number, L: number, out: Float64Array) => {
     out.fill(0);
     for (let j = i; j < i + L; j++) for (let k = 0; k < 12; k++) out[k] += prof[j * 12 + k];
