@@ -16,6 +16,7 @@ import { analyze, decodeStreams } from "../src/pipeline/analyze.js";
 import { FEATURE_NAMES, type ModelChoice, TrackprobeError } from "../src/result.js";
 import { SPECTRAL_FLUX_LEVEL } from "../src/analyzers/metrical-level.js";
 import { SPECTRAL_FLUX_PULSE } from "../src/analyzers/pulse-gate.js";
+import { SPECTRAL_FLUX_PHASE } from "../src/analyzers/beat-phase.js";
 import { drumPattern, RATE } from "./signals/rhythm.js";
 
 const ctx = () => ({ options: {}, duration: 1, warnings: [] as string[] });
@@ -115,7 +116,7 @@ describe("beat-activation seam", () => {
       name: "beat-activation",
       streams: [],
       needs: {},
-      run: () => ({ framesPerSecond: fps, flux: pulses, activation: pulses, level: SPECTRAL_FLUX_LEVEL, pulse: SPECTRAL_FLUX_PULSE }),
+      run: () => ({ framesPerSecond: fps, flux: pulses, activation: pulses, level: SPECTRAL_FLUX_LEVEL, pulse: SPECTRAL_FLUX_PULSE, phase: SPECTRAL_FLUX_PHASE }),
     });
     const replaced = planAnalyzers(ANALYZERS, ["tempo"], [impulses]);
     assert.ok(replaced.steps.some((s) => s.analyzer === impulses));

@@ -9,6 +9,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { trackBeats } from "../src/analyzers/beat-tracker.js";
 import { harmonicRhythm } from "../src/analyzers/metrical-level.js";
+import { midpoints, offBeatProbability, phaseFeatures, SPECTRAL_FLUX_PHASE } from "../src/analyzers/beat-phase.js";
+import { analyzeRhythm } from "../src/analyzers/rhythm.js";
+import type { OnsetStream } from "../src/features/onset.js";
 import { alternativeOf } from "../src/analyzers/tempo.js";
 import { encodeWavFloat32 } from "../src/audio/wav-writer.js";
 import { beatScores, downbeatFMeasure } from "../src/eval/metrics.js";
@@ -126,6 +129,56 @@ describe("tempo and beats", () => {
     assert.ok(r.tempo && within(r.tempo.bpm, 120, 0.01), `tempo ${r.tempo?.bpm}`);
     assert.ok(r.beats && r.beats[0] > 11, `first beat at ${r.beats?.[0]}`);
     assert.ok(beatScores(p.beats, r.beats).fMeasure >= 0.95);
+  });
+});
+
+describe("beat phase (beat-phase.ts)", () => {
+  // Onset streams of a house groove whose off-beats carry the most onset energy — a bass note on
+  // every "and" (low band) — while the kick's click and the clap are on the beats (mid, high) and
+  // the chords change on the bar: the tracker follows the loud off-beats; the phase cues move it.
+  const fps = 22050 / 256;
+  const bpm = 120;
+  const n = Math.round(60 * fps);
+  const onset: OnsetStream = { framesPerSecond: fps, total: new Float32Array(n), low: new Float32Array(n), mid: new Float32Array(n), high: new Float32Array(n) };
+  const put = (x: Float32Array, t: number, v: number) => {
+    const c = Math.round(t * fps);
+    for (let k = -2; k <= 4; k++) if (c + k >= 0 && c + k < n) x[c + k] = Math.max(x[c + k], v * Math.exp(-Math.abs(k)));
+  };
+  const beats: number[] = [];
+  for (let t = 0.5, i = 0; t < 59.5; t += 60 / bpm, i++) {
+    beats.push(t);
+    put(onset.low, t, 0.4);
+    put(onset.mid, t, i % 2 === 1 ? 0.5 : 0.1);
+    put(onset.high, t, 0.6);
+    put(onset.low, t + 30 / bpm, 1.2);
+    put(onset.mid, t + 30 / bpm, 0.15);
+    put(onset.high, t + 30 / bpm, 0.2);
+  }
+  for (let i = 0; i < n; i++) onset.total[i] = onset.low[i] + onset.mid[i] + onset.high[i];
+  const blocksPerSecond = fps / 4;
+  const chords = [[0, 4, 7], [9, 0, 4], [5, 9, 0], [7, 11, 2]];
+  const pitch = new Float32Array(Math.ceil(60 * blocksPerSecond) * 12);
+  for (let b = 0; b < pitch.length / 12; b++) {
+    const bar = Math.floor((b / blocksPerSecond - 0.5) / (240 / bpm));
+    for (const pc of chords[((bar % 4) + 4) % 4]) pitch[b * 12 + pc] = 1;
+  }
+  const barPitch = { blocksPerSecond, pitch };
+
+  it("the tracker alone locks onto the loud off-beats; the phase model moves the grid onto the beats", () => {
+    // the metrical level is held (halving: false): bare streams, without the sub-beat texture of
+    // real audio, are not what the level model reads, and this test is about the phase
+    const tracked = analyzeRhythm(onset, barPitch, { phase: false, halving: false });
+    assert.equal(tracked.tempo?.bpm, 120);
+    assert.ok(beatScores(beats, tracked.beats ?? []).fMeasure < 0.2, "the test's premise: the tracked grid is off the beat");
+    const r = analyzeRhythm(onset, barPitch, { halving: false });
+    assert.equal(r.tempo?.bpm, 120);
+    assert.ok(beatScores(beats, r.beats ?? []).fMeasure >= 0.95, `beat F ${beatScores(beats, r.beats ?? []).fMeasure}`);
+  });
+
+  it("a grid on the beats stays: the contrasts favour it, P(off-beat) < 0.05", () => {
+    const x = phaseFeatures(onset, barPitch, beats);
+    assert.ok(offBeatProbability(x, SPECTRAL_FLUX_PHASE) < 0.05, JSON.stringify(x));
+    assert.ok(offBeatProbability(phaseFeatures(onset, barPitch, midpoints(beats)), SPECTRAL_FLUX_PHASE) > 0.95);
   });
 });
 

@@ -15,6 +15,7 @@ import { type Novelty, scaledActivation } from "./beat-activation.js";
 import { defineInternal } from "./contract.js";
 import { TCN_LEVEL } from "./metrical-level.js";
 import { TCN_PULSE } from "./pulse-gate.js";
+import { TCN_PHASE } from "./beat-phase.js";
 import { TrackprobeError } from "../result.js";
 
 export const TCN_MODEL_PATH = fileURLToPath(new URL("../../models/beat-tcn.onnx", import.meta.url));
@@ -101,7 +102,7 @@ export const tcnActivation = defineInternal({
   async run({ streams }): Promise<Novelty> {
     const { beat, downbeat } = await tcnActivations(streams.bands);
     const fps = streams.bands.framesPerSecond;
-    return { framesPerSecond: fps, flux: beat, activation: scaledActivation(beat, fps), downbeat, level: TCN_LEVEL, pulse: TCN_PULSE };
+    return { framesPerSecond: fps, flux: beat, activation: scaledActivation(beat, fps), downbeat, level: TCN_LEVEL, pulse: TCN_PULSE, phase: TCN_PHASE };
   },
 });
 

@@ -10,6 +10,7 @@ import { movingAverage, movingMax } from "../dsp/series.js";
 import { defineInternal } from "./contract.js";
 import { type LevelModel, SPECTRAL_FLUX_LEVEL } from "./metrical-level.js";
 import { type PulseModel, SPECTRAL_FLUX_PULSE } from "./pulse-gate.js";
+import { type PhaseModel, SPECTRAL_FLUX_PHASE } from "./beat-phase.js";
 
 /** Ceiling of the activation: a certain onset is not a certain beat (keeps log(1 − a) finite). */
 export const ACT_MAX = 0.9;
@@ -26,6 +27,8 @@ export interface Novelty {
   level: LevelModel;
   /** The pulse model (is there a beat at all) fitted on this provider's activation (pulse-gate.ts). */
   pulse: PulseModel;
+  /** The beat-phase model (on the beat or half a beat off) fitted on this provider's grids (beat-phase.ts). */
+  phase: PhaseModel;
 }
 
 /**
@@ -43,7 +46,7 @@ export function beatNovelty(onset: OnsetStream, lowWeight = 1): Novelty {
     const d = x[i] - mean[i];
     flux[i] = d > 0 ? d : 0;
   }
-  return { framesPerSecond: fps, flux, activation: scaledActivation(flux, fps), level: SPECTRAL_FLUX_LEVEL, pulse: SPECTRAL_FLUX_PULSE };
+  return { framesPerSecond: fps, flux, activation: scaledActivation(flux, fps), level: SPECTRAL_FLUX_LEVEL, pulse: SPECTRAL_FLUX_PULSE, phase: SPECTRAL_FLUX_PHASE };
 }
 
 /**

@@ -11,6 +11,8 @@
  *            may drift (ritardando, live playing, ramps) but not jump to another metrical level
  *               ─► beats, BPM refined from the beat times, tempo curve (one point per 4 beats)
  *               ─► pulse / no pulse: a logistic model over the grid and the onsets (pulse-gate.ts)
+ *               ─► on the beat or half a beat off: a logistic model over the contrasts of bands
+ *                   and harmonic change between the beats and their midpoints (beat-phase.ts)
  *
  * "No pulse" (silence, noise, beatless ambient) gives null and a reason, never a made-up tempo.
  */
@@ -27,6 +29,7 @@ import { alternativeOf, localPeriodicity, MAX_BPM, MIN_BPM, salienceAt, salience
 import { clamp01, roundTo } from "../numbers.js";
 import { type PulseFeatures, pulseFeatures, pulseProbability } from "./pulse-gate.js";
 import { type OnsetPulse, onsetPulse, onsetPulseDescriptors } from "./pulse.js";
+import { midpoints, offBeatProbability, phaseFeatures } from "./beat-phase.js";
 
 const round1 = (x: number) => roundTo(x, 1);
 const round3 = (x: number) => roundTo(x, 3);
@@ -82,6 +85,11 @@ export interface RhythmOptions {
    * fit-pulse fits it on.
    */
   pulseGate?: boolean;
+  /**
+   * Whether the beat-phase model (beat-phase.ts) may move the grid by half a beat; default true.
+   * False gives the tracked grid — what scripts/lab.ts fit-phase fits it on.
+   */
+  phase?: boolean;
 }
 
 /** Related readings a tempo range may move the tempo to, simplest first (ties go to the first). */
@@ -180,7 +188,11 @@ export function analyzeRhythm(
       pulse,
     );
   }
-  const beats = Array.from(frames, (f) => round3(f / fps));
+  // on the beat or on the off-beat: the grid moves to its midpoints when the cues say so
+  let beats = Array.from(frames, (f) => round3(f / fps));
+  if (options.phase !== false && offBeatProbability(phaseFeatures(onset, barPitch, beats), novelty.phase) > novelty.phase.threshold) {
+    beats = midpoints(beats).map(round3);
+  }
   const curve = tempoCurve(beats);
   const bpm = curve.steady ? steadyBpm(beats) : median(curve.points.map((p) => p.bpm));
   // beat evidence: is there a beat at all (tempo.confidence also weighs the alternatives: tempo.ts)
