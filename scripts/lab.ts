@@ -143,8 +143,17 @@ function partWeights(parts: string[]): number[] {
   for (const p of parts) count.set(p, (count.get(p) ?? 0) + 1);
   return parts.map((p) => parts.length / (count.size * (count.get(p) as number)));
 }
-/** Folds of fit-level --cv. */
+/** Folds of cross-validation (fit-level --cv, fit-phase's threshold). */
 const CV_FOLDS = 5;
+/** The fold of each sample: every CV_FOLDS-th track of each part is a fold. */
+function foldsOf(samples: readonly { part: string }[]): number[] {
+  const seen = new Map<string, number>();
+  return samples.map((s) => {
+    const i = seen.get(s.part) ?? 0;
+    seen.set(s.part, i + 1);
+    return i % CV_FOLDS;
+  });
+}
 const fmt = (w: number[]) => `[${w.map((x) => Math.round(x * 1000) / 1000).join(", ")}]`;
 
 program
@@ -203,12 +212,7 @@ program
     if (o.cv) {
       // k-fold: each track's decision by the weights and threshold fitted on the other folds
       // (every 5th track of each part is a fold), for each penalty
-      const seen = new Map<string, number>();
-      const fold = samples.map((s) => {
-        const i = seen.get(s.part) ?? 0;
-        seen.set(s.part, i + 1);
-        return i % CV_FOLDS;
-      });
+      const fold = foldsOf(samples);
       for (const l2 of o.cv.split(",").map(Number)) {
         const hits = new Map<Sample, number>();
         for (let k = 0; k < CV_FOLDS; k++) {
@@ -339,13 +343,8 @@ program
     const pOff = (weights: number[], s: Sample) => offBeatProbability(Object.fromEntries(PHASE_FEATURES.map((k, j) => [k, s.x[j]])) as unknown as PhaseFeatures, { weights, threshold: 1 });
     // the threshold is chosen on out-of-fold probabilities (5 folds, every 5th track of each
     // part): a handful of off-beat tracks decide it, and in-sample they flatter every threshold
-    const seen = new Map<string, number>();
     const oof = new Map<Sample, number>();
-    const fold = samples.map((s) => {
-      const i = seen.get(s.part) ?? 0;
-      seen.set(s.part, i + 1);
-      return i % CV_FOLDS;
-    });
+    const fold = foldsOf(samples);
     for (let k = 0; k < CV_FOLDS; k++) {
       const w = fitOn(samples.filter((_, i) => fold[i] !== k));
       samples.forEach((s, i) => fold[i] === k && oof.set(s, pOff(w, s)));
