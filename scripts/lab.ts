@@ -20,7 +20,7 @@ import { DEFAULT_MODEL, MODELS, plan } from "../src/analyzers/registry.js";
 import { beatNovelty, type Novelty } from "../src/analyzers/beat-activation.js";
 import { estimateMeter } from "../src/analyzers/meter.js";
 import { beatFMeasure, downbeatFMeasure } from "../src/eval/metrics.js";
-import { midpoints, offBeatProbability, PHASE_FEATURES, type PhaseFeatures, phaseContrasts, phaseFeatures } from "../src/analyzers/beat-phase.js";
+import { midpoints, offBeatProbability, PHASE_FEATURES, type PhaseFeatures, phaseContrasts, phaseFeatures, shiftedHalfBeat } from "../src/analyzers/beat-phase.js";
 import { loadCorpus } from "../src/eval/corpus.js";
 import { type EvalFeature, EVAL_FEATURES, evaluateRows, reportOf } from "../src/eval/evaluate.js";
 import { HOLDOUT_COLUMNS, holdoutRow } from "../src/eval/holdout.js";
@@ -322,7 +322,7 @@ program
         x: PHASE_FEATURES.map((k) => x[k]),
         shifted: PHASE_FEATURES.map((k) => shifted[k]),
         fOn: beatFMeasure(entry.beats, r.beats),
-        fOff: beatFMeasure(entry.beats, mids),
+        fOff: beatFMeasure(entry.beats, shiftedHalfBeat(r.beats)),
       });
     }
     // symmetric training: the phase that scores (F ≥ 0.8, the other < 0.5) is the beat

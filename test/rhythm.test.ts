@@ -173,6 +173,9 @@ describe("beat phase (beat-phase.ts)", () => {
     const r = analyzeRhythm(onset, barPitch, { halving: false });
     assert.equal(r.tempo?.bpm, 120);
     assert.ok(beatScores(beats, r.beats ?? []).fMeasure >= 0.95, `beat F ${beatScores(beats, r.beats ?? []).fMeasure}`);
+    // the move loses no beat at either end
+    const got = r.beats ?? [];
+    assert.ok(Math.abs(got[0] - beats[0]) < 0.07 && Math.abs(got[got.length - 1] - beats[beats.length - 1]) < 0.07, `${tracked.beats?.slice(0, 2)}…${tracked.beats?.slice(-2)} → ${got.slice(0, 2)}…${got.slice(-2)}`);
   });
 
   it("a grid on the beats stays: the contrasts favour it, P(off-beat) < 0.05", () => {

@@ -78,6 +78,16 @@ export function midpoints(beats: readonly number[]): number[] {
   return out;
 }
 
+/**
+ * The grid moved half a beat: the midpoints, with one more beat at each end half an interval
+ * outside the grid (the caller keeps those inside the music), so no beat is lost in the move.
+ */
+export function shiftedHalfBeat(beats: readonly number[]): number[] {
+  const n = beats.length;
+  if (n < 2) return [...beats];
+  return [beats[0] - (beats[1] - beats[0]) / 2, ...midpoints(beats), beats[n - 1] + (beats[n - 1] - beats[n - 2]) / 2];
+}
+
 /** The contrasts of a grid: its beats against the midpoints after them. */
 export function phaseFeatures(onset: OnsetStream, barPitch: BarPitchStream | undefined, beats: readonly number[]): PhaseFeatures {
   return phaseContrasts(onset, barPitch, beats.slice(0, -1), midpoints(beats));

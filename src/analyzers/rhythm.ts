@@ -29,7 +29,7 @@ import { alternativeOf, localPeriodicity, MAX_BPM, MIN_BPM, salienceAt, salience
 import { clamp01, roundTo } from "../numbers.js";
 import { type PulseFeatures, pulseFeatures, pulseProbability } from "./pulse-gate.js";
 import { type OnsetPulse, onsetPulse, onsetPulseDescriptors } from "./pulse.js";
-import { midpoints, offBeatProbability, phaseFeatures } from "./beat-phase.js";
+import { offBeatProbability, phaseFeatures, shiftedHalfBeat } from "./beat-phase.js";
 
 const round1 = (x: number) => roundTo(x, 1);
 const round3 = (x: number) => roundTo(x, 3);
@@ -63,6 +63,8 @@ const MAX_NOTATED_BPM = 220;
 const EVEN_TRIPLE = 0.6;
 /** Harmonic change repeating every 2 beats (autocorrelation above this) makes the bar 2 beats. */
 const DOUBLE_MIN = 0.2;
+/** How far outside the first and last clear onset a beat moved by half a beat may lie (s). */
+const EDGE_SLACK_S = 0.05;
 /** Beats per tempo-curve point. */
 const CURVE_BEATS = 4;
 
@@ -191,7 +193,10 @@ export function analyzeRhythm(
   // on the beat or on the off-beat: the grid moves to its midpoints when the cues say so
   let beats = Array.from(frames, (f) => round3(f / fps));
   if (options.phase !== false && offBeatProbability(phaseFeatures(onset, barPitch, beats), novelty.phase) > novelty.phase.threshold) {
-    beats = midpoints(beats).map(round3);
+    // the moved grid keeps to the music itself (its first and last clear onset, ±EDGE_SLACK_S)
+    beats = shiftedHalfBeat(beats)
+      .filter((t) => t >= Math.max(0, first / fps - EDGE_SLACK_S) && t <= Math.min((n - 1) / fps, last / fps + EDGE_SLACK_S))
+      .map(round3);
   }
   const curve = tempoCurve(beats);
   const bpm = curve.steady ? steadyBpm(beats) : median(curve.points.map((p) => p.bpm));
