@@ -11,7 +11,8 @@
  * are the beat. It is fitted (scripts/lab.ts `fit-phase`, docs/accuracy.md) on development data
  * only, symmetrically — every correctly tracked track gives its grid as an on-beat example and its
  * midpoints as an off-beat one — so it learns which phase is the beat, not how often the tracker
- * errs; the threshold, chosen on the same data, carries the tracker's prior.
+ * errs; the threshold, chosen on out-of-fold probabilities of the same data, carries the
+ * tracker's prior (it rarely errs, so the cues must be clear).
  */
 import type { BarPitchStream } from "../features/bar-pitch.js";
 import type { OnsetStream } from "../features/onset.js";
