@@ -10,7 +10,8 @@ import { describe, it } from "node:test";
 import { trackBeats } from "../src/analyzers/beat-tracker.js";
 import { harmonicRhythm } from "../src/analyzers/metrical-level.js";
 import { midpoints, offBeatProbability, phaseFeatures, SPECTRAL_FLUX_PHASE } from "../src/analyzers/beat-phase.js";
-import { analyzeRhythm } from "../src/analyzers/rhythm.js";
+import { analyzeRhythm, threeTwoAccent } from "../src/analyzers/rhythm.js";
+import { isTripleBar } from "../src/analyzers/meter.js";
 import type { OnsetStream } from "../src/features/onset.js";
 import { alternativeOf } from "../src/analyzers/tempo.js";
 import { encodeWavFloat32 } from "../src/audio/wav-writer.js";
@@ -132,18 +133,41 @@ describe("tempo and beats", () => {
   });
 });
 
-describe("beat phase (beat-phase.ts)", () => {
-  // Onset streams of a house groove whose off-beats carry the most onset energy — a bass note on
-  // every "and" (low band) — while the kick's click and the clap are on the beats (mid, high) and
-  // the chords change on the bar: the tracker follows the loud off-beats; the phase cues move it.
+/** Bare onset streams (60 s at the front end's frame rate) to place onsets in by hand. */
+function handOnsets() {
   const fps = 22050 / 256;
-  const bpm = 120;
   const n = Math.round(60 * fps);
   const onset: OnsetStream = { framesPerSecond: fps, total: new Float32Array(n), low: new Float32Array(n), mid: new Float32Array(n), high: new Float32Array(n) };
+  /** An onset of strength v at t seconds in one band (a short decaying bump). */
   const put = (x: Float32Array, t: number, v: number) => {
     const c = Math.round(t * fps);
     for (let k = -2; k <= 4; k++) if (c + k >= 0 && c + k < n) x[c + k] = Math.max(x[c + k], v * Math.exp(-Math.abs(k)));
   };
+  /** Sums the bands into `total`; call when every onset is placed. */
+  const done = () => {
+    for (let i = 0; i < n; i++) onset.total[i] = onset.low[i] + onset.mid[i] + onset.high[i];
+  };
+  return { onset, put, done };
+}
+
+/** A bar pitch stream of 60 s whose chord (I, vi, IV, V) changes every `chordS` seconds from 0.5 s. */
+function chordsEvery(chordS: number) {
+  const blocksPerSecond = 22050 / 256 / 4;
+  const chords = [[0, 4, 7], [9, 0, 4], [5, 9, 0], [7, 11, 2]];
+  const pitch = new Float32Array(Math.ceil(60 * blocksPerSecond) * 12);
+  for (let b = 0; b < pitch.length / 12; b++) {
+    const bar = Math.floor((b / blocksPerSecond - 0.5) / chordS);
+    for (const pc of chords[((bar % 4) + 4) % 4]) pitch[b * 12 + pc] = 1;
+  }
+  return { blocksPerSecond, pitch };
+}
+
+describe("beat phase (beat-phase.ts)", () => {
+  // Onset streams of a house groove whose off-beats carry the most onset energy — a bass note on
+  // every "and" (low band) — while the kick's click and the clap are on the beats (mid, high) and
+  // the chords change on the bar: the tracker follows the loud off-beats; the phase cues move it.
+  const bpm = 120;
+  const { onset, put, done } = handOnsets();
   const beats: number[] = [];
   for (let t = 0.5, i = 0; t < 59.5; t += 60 / bpm, i++) {
     beats.push(t);
@@ -154,15 +178,8 @@ describe("beat phase (beat-phase.ts)", () => {
     put(onset.mid, t + 30 / bpm, 0.15);
     put(onset.high, t + 30 / bpm, 0.2);
   }
-  for (let i = 0; i < n; i++) onset.total[i] = onset.low[i] + onset.mid[i] + onset.high[i];
-  const blocksPerSecond = fps / 4;
-  const chords = [[0, 4, 7], [9, 0, 4], [5, 9, 0], [7, 11, 2]];
-  const pitch = new Float32Array(Math.ceil(60 * blocksPerSecond) * 12);
-  for (let b = 0; b < pitch.length / 12; b++) {
-    const bar = Math.floor((b / blocksPerSecond - 0.5) / (240 / bpm));
-    for (const pc of chords[((bar % 4) + 4) % 4]) pitch[b * 12 + pc] = 1;
-  }
-  const barPitch = { blocksPerSecond, pitch };
+  done();
+  const barPitch = chordsEvery(240 / bpm);
 
   it("the tracker alone locks onto the loud off-beats; the phase model moves the grid onto the beats", () => {
     // the metrical level is held (halving: false): bare streams, without the sub-beat texture of
@@ -182,6 +199,55 @@ describe("beat phase (beat-phase.ts)", () => {
     const x = phaseFeatures(onset, barPitch, beats);
     assert.ok(offBeatProbability(x, SPECTRAL_FLUX_PHASE) < 0.05, JSON.stringify(x));
     assert.ok(offBeatProbability(phaseFeatures(onset, barPitch, midpoints(beats)), SPECTRAL_FLUX_PHASE) > 0.95);
+  });
+});
+
+describe("a grid at 3/2 of the beat (rhythm.ts threeTwoAccent)", () => {
+  it("a 12/8 ballad's quarter-note triplets: read at 3/2 of 64 BPM without the rule, at 64 with it", () => {
+    // bass on every beat, a piano figure in quarter-note triplets (every ⅔ beat, the loudest
+    // periodicity), triplet eighths on top, a chord per 4-beat bar. Without the rule
+    // (THREE_TWO_MIN above 0.8) the tracker's answer is 96 BPM: beat F 0.40.
+    const bpm = 64;
+    const T = 60 / bpm;
+    const { onset, put, done } = handOnsets();
+    const beats: number[] = [];
+    for (let t = 0.5; t < 59; t += T) {
+      beats.push(t);
+      put(onset.low, t, 1);
+      for (let k = 0; k < 3; k++) put(onset.high, t + (k * T) / 3, 0.3);
+    }
+    const triplets: number[] = [];
+    for (let t = 0.5; t < 59; t += (2 * T) / 3) {
+      triplets.push(t);
+      put(onset.mid, t, 1);
+    }
+    done();
+    const barPitch = chordsEvery(4 * T);
+    assert.ok(isTripleBar(onset, triplets, barPitch), "the 3/2 grid's bar looks triple");
+    assert.ok(threeTwoAccent(onset, triplets) > 0.75, `accent ${threeTwoAccent(onset, triplets)}`);
+    const r = analyzeRhythm(onset, barPitch);
+    assert.equal(r.tempo?.bpm, 64);
+    assert.ok(beatScores(beats, r.beats ?? []).fMeasure >= 0.95, `beat F ${beatScores(beats, r.beats ?? []).fMeasure}`);
+  });
+
+  it("a waltz with eighth-note off-beats keeps its tempo: its midpoints are weak", () => {
+    const bpm = 150;
+    const T = 60 / bpm;
+    const { onset, put, done } = handOnsets();
+    const beats: number[] = [];
+    for (let t = 0.5, i = 0; t < 59; t += T, i++) {
+      beats.push(t);
+      put(onset.low, t, i % 3 === 0 ? 1 : 0.2);
+      put(onset.mid, t, i % 3 === 0 ? 0.4 : 0.8);
+      put(onset.high, t, 0.4);
+      put(onset.high, t + T / 2, 0.3);
+    }
+    done();
+    const barPitch = chordsEvery(3 * T);
+    assert.ok(isTripleBar(onset, beats, barPitch));
+    assert.ok(threeTwoAccent(onset, beats) < 0.5, `accent ${threeTwoAccent(onset, beats)}`);
+    const r = analyzeRhythm(onset, barPitch);
+    assert.equal(r.tempo?.bpm, 150);
   });
 });
 

@@ -124,6 +124,36 @@ export interface DownbeatActivation {
   framesPerSecond: number;
 }
 
+/** Mean product of each z-scored row with itself `lag` beats later, over the rows. */
+function patternSimilarity(rows: Float64Array[], lag: number): number {
+  let s = 0;
+  let c = 0;
+  for (const z of rows) {
+    for (let i = 0; i + lag < z.length; i++) {
+      s += z[i] * z[i + lag];
+      c++;
+    }
+  }
+  return c ? s / c : 0;
+}
+
+/**
+ * How well the beat-synchronous pattern repeats every 3 beats (and 6) against every 4 (and 8),
+ * each against the other's lags: the meter is 3 when score3 > score4.
+ */
+function barScores(rows: Float64Array[]): { score3: number; score4: number } {
+  const sim = (L: number) => patternSimilarity(rows, L);
+  return { score3: (sim(3) + sim(6)) / 2 - (sim(2) + sim(4)) / 4, score4: (sim(4) + sim(8)) / 2 - (sim(3) + sim(6)) / 4 };
+}
+
+/** Does the beat pattern (onsets, harmonic change) repeat every 3 beats rather than every 4? */
+export function isTripleBar(onset: OnsetStream, beats: number[], bar?: BarFeatures): boolean {
+  if (beats.length < 8) return false;
+  const f = beatFeatures(onset, beats, bar);
+  const { score3, score4 } = barScores([f.low, f.mid, f.high, ...(bar?.pitch ? [f.change] : [])].map(zscore));
+  return score3 > score4;
+}
+
 export function estimateMeter(
   onset: OnsetStream,
   beats: number[],
@@ -147,18 +177,8 @@ export function estimateMeter(
     const z = zscore(Float64Array.from(beats, (t) => peakNear(d, Math.round(t * learned.framesPerSecond), 2)));
     for (let i = 0; i < n; i++) zd[i] = downbeatWeight * z[i];
   }
-  // self-similarity of the beat-synchronous pattern at lag L (mean product of z-scored features)
-  const sim = (L: number) => {
-    let s = 0;
-    let c = 0;
-    for (let i = 0; i + L < n; i++) {
-      s += zl[i] * zl[i + L] + zm[i] * zm[i + L] + zh[i] * zh[i + L] + zc[i] * zc[i + L] + zd[i] * zd[i + L];
-      c++;
-    }
-    return c ? s / (c * ((hasChange ? 4 : 3) + (hasLearned ? downbeatWeight ** 2 : 0))) : 0;
-  };
-  const score3 = (sim(3) + sim(6)) / 2 - (sim(2) + sim(4)) / 4;
-  const score4 = (sim(4) + sim(8)) / 2 - (sim(3) + sim(6)) / 4;
+  const rows = [zl, zm, zh, ...(hasChange ? [zc] : []), ...(hasLearned ? [zd] : [])];
+  const { score3, score4 } = barScores(rows);
   let M: number;
   let conf: number;
   if (compound) {

@@ -21,7 +21,7 @@ import type { BpmRange, Tempo, TempoCurve } from "../result.js";
 import type { BarPitchStream } from "../features/bar-pitch.js";
 import { trackBeats } from "./beat-tracker.js";
 import { defineAnalyzer, defineInternal } from "./contract.js";
-import { beatFeatures, estimateMeter } from "./meter.js";
+import { beatFeatures, estimateMeter, isTripleBar } from "./meter.js";
 import { levelFeatures, slowLevelProbability } from "./metrical-level.js";
 import { interp, lagCorrelation } from "../dsp/series.js";
 import { beatNovelty, type Novelty, onsetNovelty, spectralFluxActivation } from "./beat-activation.js";
@@ -61,6 +61,12 @@ const TEMPO_FREEDOM = 1.4;
 const MAX_NOTATED_BPM = 220;
 /** Triple pulses at least this even (weaker pulses / first) are beats, not subdivisions. */
 const EVEN_TRIPLE = 0.6;
+/**
+ * A triple-looking bar whose strongest third of midpoints is at least this strong against the
+ * beats (threeTwoAccent) is a grid at 3/2 of the beat: the middle of 0.61–0.82, the range that
+ * moves the same tracks of the development parts (7 right, 1 wrong; docs/accuracy.md).
+ */
+const THREE_TWO_MIN = 0.7;
 /** Harmonic change repeating every 2 beats (autocorrelation above this) makes the bar 2 beats. */
 const DOUBLE_MIN = 0.2;
 /** How far outside the first and last clear onset a beat moved by half a beat may lie (s). */
@@ -176,7 +182,7 @@ export function analyzeRhythm(
       tracked = track(novelty, chosen, range);
     }
   }
-  const frames = inMusic(tracked.frames, chosen);
+  let frames = inMusic(tracked.frames, chosen);
   if (frames.length < 4) return none("too few beats found");
   // is there a beat at all: the pulse model over the onsets and the grid found in them
   const features = pulseFeatures(descriptors, novelty.activation, frames);
@@ -189,6 +195,21 @@ export function analyzeRhythm(
         `pulse clarity ${f.clarity.toFixed(2)}, stability ${f.stability.toFixed(2)})`,
       pulse,
     );
+  }
+  // the grid at 3/2 of the beat: its bar looks triple and every third midpoint is a beat. After
+  // the pulse gate, which was fitted on the grids before this move (moved, a beatless pad's grid
+  // can look steadier); not out of the user's range
+  const slower = (chosen * 2) / 3;
+  if (!compound && slower >= MIN_BPM && (!range || (slower >= range.min && slower <= range.max))) {
+    const grid = Array.from(frames, (f) => f / fps);
+    if (isTripleBar(onset, grid, barPitch) && threeTwoAccent(onset, grid) > THREE_TWO_MIN) {
+      // a bar of these beats (3 or 4, as its pattern says): a 12/8 ballad is 4 of them, not 2
+      chosen = slower;
+      compound = false;
+      tracked = track(novelty, chosen, range);
+      frames = inMusic(tracked.frames, chosen);
+      if (frames.length < 4) return none("too few beats found");
+    }
   }
   // on the beat or on the off-beat: the grid moves to its midpoints when the cues say so
   let beats = Array.from(frames, (f) => round3(f / fps));
@@ -255,18 +276,21 @@ function track(novelty: Novelty, bpm: number, range?: BpmRange) {
   });
 }
 
+/** The largest summed onset strength of `bands` within ±2 frames (±23 ms) of time t. */
+function onsetPeak(bands: Float32Array[], fps: number, t: number): number {
+  const c = Math.round(t * fps);
+  let m = 0;
+  for (let k = Math.max(0, c - 2); k <= Math.min(bands[0].length - 1, c + 2); k++) {
+    let v = 0;
+    for (const b of bands) v += b[k];
+    if (v > m) m = v;
+  }
+  return m;
+}
+
 /** Mean mid+high onset strength at ⅓ and ⅔ of each beat relative to that at the beat. */
 export function tripleEvenness(onset: OnsetStream, beats: number[]): number {
-  const fps = onset.framesPerSecond;
-  const at = (t: number) => {
-    const c = Math.round(t * fps);
-    let m = 0;
-    for (let k = Math.max(0, c - 2); k <= Math.min(onset.mid.length - 1, c + 2); k++) {
-      const v = onset.mid[k] + onset.high[k];
-      if (v > m) m = v;
-    }
-    return m;
-  };
+  const at = (t: number) => onsetPeak([onset.mid, onset.high], onset.framesPerSecond, t);
   let s0 = 0;
   let s12 = 0;
   for (let i = 0; i + 1 < beats.length; i++) {
@@ -275,6 +299,27 @@ export function tripleEvenness(onset: OnsetStream, beats: number[]): number {
     s12 += (at(beats[i] + d / 3) + at(beats[i] + (2 * d) / 3)) / 2;
   }
   return s0 > 0 ? s12 / s0 : 0;
+}
+
+/**
+ * A grid at 3/2 of the beat (two thirds of a triplet-divided beat taken for the beat: a 12/8
+ * ballad's quarter-note triplet) has every third of its midpoints on a beat. The mean onset
+ * strength (all bands) at the midpoints of the strongest of the three phases, over the mean at
+ * the grid's beats: near 1 or above there, well below 1 where the midpoints are off-beats.
+ */
+export function threeTwoAccent(onset: OnsetStream, beats: number[]): number {
+  const at = (t: number) => onsetPeak([onset.low, onset.mid, onset.high], onset.framesPerSecond, t);
+  let onBeats = 0;
+  const mids = [0, 0, 0];
+  const count = [0, 0, 0];
+  for (let i = 0; i + 1 < beats.length; i++) {
+    onBeats += at(beats[i]);
+    mids[i % 3] += at((beats[i] + beats[i + 1]) / 2);
+    count[i % 3]++;
+  }
+  const n = beats.length - 1;
+  if (n < 3 || onBeats <= 0) return 0;
+  return Math.max(...mids.map((m, p) => m / count[p])) / (onBeats / n);
 }
 
 /** First and last frame whose novelty exceeds 10 % of its 99th percentile. */
