@@ -124,7 +124,11 @@ describe("beat-activation seam", () => {
     const own = await runSteps(plan(["tempo"]).steps, d.streams, ctx());
     const other = await runSteps(replaced.steps, d.streams, ctx());
     assert.ok(Math.abs((own.tempo?.bpm ?? 0) / 120 - 1) < 0.02, `own activation: ${own.tempo?.bpm}`);
-    assert.ok(Math.abs((other.tempo?.bpm ?? 0) / 100 - 1) < 0.02, `replaced activation: ${other.tempo?.bpm}`);
+    // a reading of the replacement's pulses (100 BPM or its half: the onsets, which the metrical
+    // level reads, contradict this activation, and its 3/2 rule may take the grid to 67, tracked
+    // on the pulses at 50), never the audio's 120 or 60
+    const bpm = other.tempo?.bpm ?? 0;
+    assert.ok([100, 50].some((r) => Math.abs(bpm / r - 1) < 0.02), `replaced activation: ${bpm}`);
   });
 
   it("an unknown model is a BAD_OPTION; a chosen one is in the result options and the cache key", async () => {

@@ -203,9 +203,9 @@ export function analyzeRhythm(
   if (!compound && slower >= MIN_BPM && (!range || (slower >= range.min && slower <= range.max))) {
     const grid = Array.from(frames, (f) => f / fps);
     if (isTripleBar(onset, grid, barPitch) && threeTwoAccent(onset, grid) > THREE_TWO_MIN) {
-      // a bar of these beats (3 or 4, as its pattern says): a 12/8 ballad is 4 of them, not 2
+      // the beat found is triple-divided: compound when its salience says so, as for a range move
       chosen = slower;
-      compound = false;
+      compound = isCompound(ts, chosen);
       tracked = track(novelty, chosen, range);
       frames = inMusic(tracked.frames, chosen);
       if (frames.length < 4) return none("too few beats found");
