@@ -11,6 +11,7 @@
  *            may drift (ritardando, live playing, ramps) but not jump to another metrical level
  *               ─► beats, BPM refined from the beat times, tempo curve (one point per 4 beats)
  *               ─► pulse / no pulse: a logistic model over the grid and the onsets (pulse-gate.ts)
+ *               ─► ×⅔ when the grid is at 3/2 of a triplet-divided beat (threeTwoAccent)
  *               ─► on the beat or half a beat off: a logistic model over the contrasts of bands
  *                   and harmonic change between the beats and their midpoints (beat-phase.ts)
  *
@@ -304,11 +305,11 @@ export function tripleEvenness(onset: OnsetStream, beats: number[]): number {
 /**
  * A grid at 3/2 of the beat (two thirds of a triplet-divided beat taken for the beat: a 12/8
  * ballad's quarter-note triplet) has every third of its midpoints on a beat. The mean onset
- * strength (all bands) at the midpoints of the strongest of the three phases, over the mean at
- * the grid's beats: near 1 or above there, well below 1 where the midpoints are off-beats.
+ * strength (`total`: all bands) at the midpoints of the strongest of the three phases, over the
+ * mean at the grid's beats: near 1 or above there, well below 1 where the midpoints are off-beats.
  */
 export function threeTwoAccent(onset: OnsetStream, beats: number[]): number {
-  const at = (t: number) => onsetPeak([onset.low, onset.mid, onset.high], onset.framesPerSecond, t);
+  const at = (t: number) => onsetPeak([onset.total], onset.framesPerSecond, t);
   let onBeats = 0;
   const mids = [0, 0, 0];
   const count = [0, 0, 0];
