@@ -143,6 +143,7 @@ export function essentiaTools(counterparts: { rhythm: string; key: string; dance
     essentia("essentia.js RhythmExtractor2013 degara", "rhythm-degara", ["tempo", "beats"], counterparts.rhythm, missing),
     essentia("essentia.js KeyExtractor edma", "key-edma", ["key"], counterparts.key, missing),
     essentia("essentia.js KeyExtractor temperley", "key-temperley", ["key"], counterparts.key, missing),
+    essentia("essentia.js KeyExtractor bgate", "key-bgate", ["key"], counterparts.key, missing),
     essentia("essentia.js Danceability", "danceability", ["danceability"], counterparts.danceability, missing),
     essentia("essentia.js LoudnessEBUR128", "loudness", ["loudness"], counterparts.loudness, missing),
   ];

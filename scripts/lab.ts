@@ -9,6 +9,7 @@
  *   node --import tsx scripts/lab.ts fit-level DIR... --streams /tmp/streams [--model neural] [--cv 0.2,0.4,1]
  *   node --import tsx scripts/lab.ts fit-pulse DIR... --streams /tmp/streams   (beatless corpora among the DIRs)
  *   node --import tsx scripts/lab.ts fit-phase DIR... --streams /tmp/streams [--model neural]
+ *   node --import tsx scripts/lab.ts audited-downbeats /tmp/pop909 --streams /tmp/streams --audit AUDIT.json   (scripts/audit-pop909.py)
  *
  * The hold-out discipline holds here too: `eval` scores half A unless `--split B|all` is given.
  */
@@ -253,6 +254,40 @@ program
       const means = [...scores.values()].map((rows) => mean(rows, j));
       console.log(`weight ${w}: ${[...scores.keys()].map((k, i) => `${k} ${means[i].toFixed(3)}`).join(", ")}  mean ${(means.reduce((a, b) => a + b, 0) / means.length).toFixed(3)}`);
     });
+  });
+
+program
+  .command("audited-downbeats")
+  .description("downbeat F on POP909 against its labels and against labels moved to where the MIDI puts the bar (scripts/audit-pop909.py --json)")
+  .argument("<pop909>")
+  .requiredOption("--streams <dir>")
+  .requiredOption("--audit <json>", "scripts/audit-pop909.py's --json output")
+  .option("--split <half>", "A or B (B only to report, never to choose)", "A")
+  .option("--clear <ratio>", "move a song's labels only where the MIDI's evidence is at least this many times the labelled phase's", "1.5")
+  .option("--model <name>", "the beat model", DEFAULT_MODEL)
+  .action(async (dir: string, o: { streams: string; audit: string; split: SplitChoice; clear: string; model: ModelName }) => {
+    const audit = new Map((JSON.parse(await readFile(o.audit, "utf8")) as { id: string; offset: number; ratio: number }[]).map((r) => [r.id, r]));
+    let labelled = 0;
+    let audited = 0;
+    let moved = 0;
+    let n = 0;
+    for await (const { entry, streams } of tracksOf([dir], o.streams, o.split)) {
+      if (!entry.downbeats || !entry.beats) continue;
+      const r = await rhythmOf(o.model, streams);
+      const est = r.beats ? (estimateMeter(streams.onset, r.beats, r.compound, streams.barPitch, r.novelty)?.downbeats ?? null) : null;
+      const a = audit.get(entry.id);
+      let truth = entry.downbeats;
+      if (a && a.offset !== 0 && a.ratio >= Number(o.clear)) {
+        // the labelled downbeats moved `offset` beats along the labelled beats
+        const beats = entry.beats;
+        truth = entry.downbeats.map((d) => beats.indexOf(d) + a.offset).filter((i) => i >= a.offset && i < beats.length).map((i) => beats[i]);
+        moved++;
+      }
+      labelled += downbeatFMeasure(entry.downbeats, est);
+      audited += downbeatFMeasure(truth, est);
+      n++;
+    }
+    console.log(`POP909 ${o.split} (${o.model}), ${n} songs, ${moved} with labels moved: downbeat F ${(labelled / n).toFixed(3)} against the labels, ${(audited / n).toFixed(3)} against the audited labels`);
   });
 
 program

@@ -4,7 +4,7 @@
  * the algorithm, prints one JSON object on stdout.
  *
  *   node bench/peers/essentia-runner.cjs ALGORITHM FILE
- *   ALGORITHM: rhythm-multifeature | rhythm-degara | key-edma | key-temperley | danceability | loudness
+ *   ALGORITHM: rhythm-multifeature | rhythm-degara | key-edma | key-temperley | key-bgate | danceability | loudness
  *
  * essentia.js is AGPL: it is a devDependency used here for comparison only, never from src/.
  * CommonJS on purpose: essentia.js 0.1.3 loads through `require`.
@@ -13,7 +13,7 @@
 const { spawn } = require("node:child_process");
 
 const SAMPLE_RATE = 44100;
-const ALGORITHMS = ["rhythm-multifeature", "rhythm-degara", "key-edma", "key-temperley", "danceability", "loudness"];
+const ALGORITHMS = ["rhythm-multifeature", "rhythm-degara", "key-edma", "key-temperley", "key-bgate", "danceability", "loudness"];
 
 /** ffmpeg → interleaved Float32Array at 44.1 kHz with `channels` channels. */
 function decode(file, channels) {
