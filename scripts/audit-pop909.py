@@ -11,7 +11,15 @@ accompaniment's pitch classes in one beat and the beat before) plus half the mea
 bass notes (below G3) - and reports the offset where that evidence is strongest, with its ratio
 to the evidence at the labelled downbeats (offset 0).
 
+The keys (key_audio.txt) are an algorithm's estimate on the original recordings too. --keys also
+finds each song's key from its own notes (duration-weighted pitch classes of all three tracks,
+correlated with Temperley's profiles and the diatonic set, the relative pair ordered by the two
+tonic triads - the method of src/analyzers/key.ts on notes instead of audio) and scores it against
+the label (MIREX); with --estimates (the rows of `lab.ts eval --rows`) it scores trackprobe's keys
+against the notes' key, and against the label where notes and label agree.
+
     /usr/bin/python3 scripts/audit-pop909.py ../shared/corpus-pop909 [--half A|B|all] [--json OUT]
+        [--keys --truth /tmp/pop909/truth [--estimates ROWS]]
 
 Needs python3-mido and python3-numpy (Debian; the corpus's `build` installs both).
 """
@@ -72,12 +80,71 @@ def audit(song_dir, song):
     return {"id": f"pop909-{song}", "bar": bar, "offset": best, "ratio": evidence[best] / max(evidence[0], 1e-9), "evidence": evidence}
 
 
+TEMPERLEY_MAJOR = np.array([5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0])
+TEMPERLEY_MINOR = np.array([5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0])
+DIATONIC_MAJOR = np.array([1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1.0])
+DIATONIC_MINOR = np.array([1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0.0])
+NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
+THIRD_WEIGHT = 0.6  # key.ts modeThirdWeight
+
+
+def notes_key(path):
+    """The key of a MIDI file's notes (all tracks, duration-weighted), as key.ts decides it."""
+    h, now, sounding = np.zeros(12), 0.0, {}
+    for msg in mido.MidiFile(path):
+        now += msg.time
+        if msg.type == "note_on" and msg.velocity > 0:
+            sounding[(msg.channel, msg.note)] = now
+        elif msg.type in ("note_off", "note_on") and (msg.channel, msg.note) in sounding:
+            h[msg.note % 12] += now - sounding.pop((msg.channel, msg.note))
+    corr = lambda a, b: float(np.corrcoef(a, b)[0, 1])
+    _, tonic, mode = max((corr(np.roll(p, k), h) + corr(np.roll(d, k), h), k, m) for k in range(12) for m, p, d in (("major", TEMPERLEY_MAJOR, DIATONIC_MAJOR), ("minor", TEMPERLEY_MINOR, DIATONIC_MINOR)))
+    major = tonic if mode == "major" else (tonic + 3) % 12
+    minor = (major + 9) % 12
+    triad = lambda root, third: h[root] + h[(root + 7) % 12] + THIRD_WEIGHT * h[(root + third) % 12]
+    return f"{NAMES[major]} major" if triad(major, 4) >= triad(minor, 3) else f"{NAMES[minor]} minor"
+
+
+def mirex(est, ref):
+    """MIREX key score: 1 same, 0.5 fifth (same mode), 0.3 relative, 0.2 parallel, else 0."""
+    (ep, em), (rp, rm) = [(NAMES.index(k.split()[0]), k.split()[1]) for k in (est, ref)]
+    d = (ep - rp) % 12
+    if em == rm:
+        return 1.0 if d == 0 else 0.5 if d in (5, 7) else 0.0
+    if (em == "minor" and d == 9) or (em == "major" and d == 3):
+        return 0.3
+    return 0.2 if d == 0 else 0.0
+
+
+def audit_keys(songs_dir, songs, truth_dir, estimates):
+    rows = []
+    for s in songs:
+        truth = json.load(open(os.path.join(truth_dir, f"pop909-{s}.json")))
+        if truth.get("key"):
+            rows.append((f"pop909-{s}", notes_key(os.path.join(songs_dir, s, f"{s}.mid")), truth["key"]))
+    agree = [r for r in rows if r[1] == r[2]]
+    print(f"keys: the notes' key against the label, MIREX {np.mean([mirex(n, l) for _, n, l in rows]):.3f}, exact {len(agree) / len(rows):.3f} ({len(rows)} songs)")
+    if estimates:
+        est = {}
+        for line in open(estimates):
+            if line.startswith("{"):
+                r = json.loads(line)
+                est[r["id"]] = r["est"].get("key")
+        score = lambda k, ref: mirex(k, ref) if k else 0.0
+        mine = [r for r in rows if r[0] in est]
+        print(f"  trackprobe against the label {np.mean([score(est[i], l) for i, _, l in mine]):.3f}, against the notes' key {np.mean([score(est[i], n) for i, n, _ in mine]):.3f}, "
+              f"against the label where notes and label agree {np.mean([score(est[i], l) for i, n, l in mine if n == l]):.3f} ({sum(n == l for _, n, l in mine)} songs)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("kit", help="the corpus-pop909 kit (its songs/ folder holds NNN/NNN.mid and beat_midi.txt)")
     ap.add_argument("--half", default="A", choices=["A", "B", "all"], help="A: hundreds digit even (the development half)")
     ap.add_argument("--clear", type=float, default=1.5, help="ratio above which a song counts as clearly mislabelled")
     ap.add_argument("--json", help="write every song's result here")
+    ap.add_argument("--keys", action="store_true", help="also audit the key labels against the notes' own key")
+    ap.add_argument("--truth", default="/tmp/pop909/truth", help="the built corpus's truth folder (for --keys)")
+    ap.add_argument("--estimates", help="rows of `lab.ts eval --rows` to score against the notes' key (--keys)")
     a = ap.parse_args()
     songs_dir = os.path.join(a.kit, "songs")
     songs = sorted(s for s in os.listdir(songs_dir) if a.half == "all" or (int(s[0]) % 2 == 0) == (a.half == "A"))
@@ -87,6 +154,8 @@ def main():
     print(f"{len(rows)} songs (half {a.half}): labelled downbeats where the MIDI's evidence is strongest: {len(rows) - len(off)}")
     print(f"elsewhere: {len(off)} (offset in beats: " + ", ".join(f"+{k}: {sum(r['offset'] == k for r in off)}" for k in sorted({r['offset'] for r in off})) + ")")
     print(f"  of which clearly (evidence >= {a.clear} x the labelled phase's): {len(clear)}: " + " ".join(f"{r['id']}(+{r['offset']}, {r['ratio']:.1f})" for r in clear))
+    if a.keys:
+        audit_keys(songs_dir, songs, a.truth, a.estimates)
     if a.json:
         with open(a.json + ".tmp", "w") as f:
             json.dump(rows, f)
