@@ -2,12 +2,13 @@
  * A synthetic development corpus with exact ground truth (see docs/corpus-gen.md):
  *
  *   node --import tsx scripts/gen-corpus.ts OUT_DIR [--count 400] [--jobs 2] [--seed 1]
- *        [--only 0,5,17]
+ *        [--only 0,5,17] [--soundfont PATH]
  *
  * Writes OUT_DIR/audio/gen-NNN.{mp3,flac,ogg} and OUT_DIR/truth/gen-NNN.json in the layout of
  * shared/corpus-dev. Each track is composed here (style, tempo map, meter, key, chords, bass,
  * comping, melody, drums), written as a Standard MIDI File, rendered with fluidsynth and the
- * FluidR3_GM soundfont, and encoded with ffmpeg. Everything is a function of --seed: the plan
+ * FluidR3_GM soundfont (or --soundfont: another General MIDI bank gives the same music in other
+ * timbres, a test of what was fitted on FluidR3's), and encoded with ffmpeg. Everything is a function of --seed: the plan
  * (style and tempo of every track) is drawn in order from one generator, and each track's notes
  * from a generator seeded by (seed, track number), so rendering a subset or resuming gives the
  * same tracks. Tracks whose audio and truth both exist are skipped; files are written to a temp
@@ -1845,7 +1846,7 @@ const FORMAT_NOTE: Record<Format, string> = {
   ogg: "Ogg Vorbis q5",
 };
 
-async function renderTrack(plan: Plan, outDir: string): Promise<"ok" | "skip"> {
+async function renderTrack(plan: Plan, outDir: string, soundfont = SF2): Promise<"ok" | "skip"> {
   const audioRel = `audio/${plan.id}.${plan.format}`;
   const audioPath = join(outDir, audioRel);
   const truthPath = join(outDir, "truth", `${plan.id}.json`);
@@ -1862,6 +1863,7 @@ async function renderTrack(plan: Plan, outDir: string): Promise<"ok" | "skip"> {
       rng: new Rng(mixSeed(plan.seed, 2)),
       seconds: r.endS,
       fade: `afade=t=out:st=${(r.endS - 1.5).toFixed(3)}:d=1.5`,
+      soundfont,
     });
     const swing = song.facts.some((f) => /swing|swung/.test(f));
     const notes = [
@@ -1884,6 +1886,7 @@ async function renderTrack(plan: Plan, outDir: string): Promise<"ok" | "skip"> {
       `${song.bars} bars + final downbeat; meter ${song.compound ? (song.meter === 2 ? "6/8" : "12/8") : `${song.meter}/4`}${song.hasDrums ? "" : ", no drums"}`,
       `GM programs ${[...song.programs].map(([ch, p]) => (ch === DRUM_CH ? `drum kit ${p}` : `${p}`)).join(", ")}`,
       `rendered peak ${peakTarget} dBFS (before the 1.5 s fade at the end)`,
+      soundfont === SF2 ? "" : `soundfont ${basename(soundfont)}`,
     ].filter((s) => s !== "");
     const truth = {
       id: plan.id,
@@ -1913,7 +1916,7 @@ async function renderTrack(plan: Plan, outDir: string): Promise<"ok" | "skip"> {
 
 
 /**
- * A MIDI file through fluidsynth (FluidR3_GM) to float WAV, its sample peak set to one of `peaks`
+ * A MIDI file through fluidsynth (FluidR3_GM unless `o.soundfont` names another) to float WAV, its sample peak set to one of `peaks`
  * (dBFS, drawn with `rng`), cut to `seconds`, faded (an ffmpeg afade chain), encoded to `format`
  * through a temp file and renamed to `audioPath`. Returns the peak, the integrated loudness after
  * the gain (ffmpeg ebur128, of the first `measureSeconds` when given) and the encoded duration.
@@ -1923,9 +1926,9 @@ export async function renderToAudio(
   wav: string,
   audioPath: string,
   format: string,
-  o: { peaks: number[]; rng: Rng; seconds: number; fade: string; measureSeconds?: number },
+  o: { peaks: number[]; rng: Rng; seconds: number; fade: string; measureSeconds?: number; soundfont?: string },
 ): Promise<{ peakTarget: number; lufs: number | null; durationS: number }> {
-  await run("fluidsynth", ["-ni", "-g", "0.6", "-o", "audio.file.format=float", "-F", wav, "-r", "44100", SF2, mid]);
+  await run("fluidsynth", ["-ni", "-g", "0.6", "-o", "audio.file.format=float", "-F", wav, "-r", "44100", o.soundfont ?? SF2, mid]);
   // level: peak to a drawn target, measured on the float render
   const peakTarget = o.rng.pick(o.peaks);
   const span = o.measureSeconds === undefined ? [] : ["-t", o.measureSeconds.toFixed(3)];
@@ -2015,13 +2018,19 @@ async function main(): Promise<void> {
       seed: { type: "string", default: "1" },
       only: { type: "string" },
       plan: { type: "boolean", default: false },
+      soundfont: { type: "string", default: SF2 },
     },
   });
   if (positionals.length !== 1) {
-    process.stderr.write("usage: node --import tsx scripts/gen-corpus.ts OUT_DIR [--count 200] [--jobs 2] [--seed 1] [--only 0,5] [--plan]\n");
+    process.stderr.write("usage: node --import tsx scripts/gen-corpus.ts OUT_DIR [--count 200] [--jobs 2] [--seed 1] [--only 0,5] [--soundfont PATH] [--plan]\n");
     process.exit(2);
   }
   const outDir = resolve(positionals[0]);
+  const soundfont = resolve(values.soundfont);
+  if (!existsSync(soundfont)) {
+    process.stderr.write(`gen-corpus: no soundfont at ${soundfont}\n`);
+    process.exit(2);
+  }
   const count = Number(values.count);
   const jobs = Math.max(1, Number(values.jobs));
   const seed = Number(values.seed);
@@ -2033,7 +2042,7 @@ async function main(): Promise<void> {
     }
     return;
   }
-  await renderCorpus(outDir, plans, jobs, (p) => renderTrack(p, outDir), (p, seconds) => `${p.id} ${p.style} ${p.tempo} BPM ${p.format} (${seconds.toFixed(1)} s)`);
+  await renderCorpus(outDir, plans, jobs, (p) => renderTrack(p, outDir, soundfont), (p, seconds) => `${p.id} ${p.style} ${p.tempo} BPM ${p.format} (${seconds.toFixed(1)} s)`);
 }
 
 // run only as a script: scripts/gen-structure.ts imports the composing and rendering pieces
