@@ -14,12 +14,12 @@ to the evidence at the labelled downbeats (offset 0).
 The keys (key_audio.txt) are an algorithm's estimate on the original recordings too. --keys also
 finds each song's key from its own notes (duration-weighted pitch classes of all three tracks,
 correlated with Temperley's profiles and the diatonic set, the relative pair ordered by the two
-tonic triads - the method of src/analyzers/key.ts on notes instead of audio) and scores it against
-the label (MIREX); with --estimates (the rows of `lab.ts eval --rows`) it scores trackprobe's keys
-against the notes' key, and against the label where notes and label agree.
+tonic triads - the method of src/analyzers/key.ts on notes instead of audio) into --json's rows
+(notesKey); `lab.ts audited-keys` scores it and trackprobe's keys against the labels
+and against each other (MIREX, src/eval/metrics.ts).
 
     /usr/bin/python3 scripts/audit-pop909.py ../shared/corpus-pop909 [--half A|B|all] [--json OUT]
-        [--keys --truth /tmp/pop909/truth [--estimates ROWS]]
+        [--keys]
 
 Needs python3-mido and python3-numpy (Debian; the corpus's `build` installs both).
 """
@@ -35,23 +35,24 @@ BASS_BELOW = 55  # G3: the accompaniment's bass register
 ONSET_WINDOW_S = 0.05
 
 
-def piano_notes(path):
-    """(start s, end s, pitch) of the PIANO track, on the MIDI's own tempo map."""
+def midi_notes(path, track_name=None):
+    """(start s, end s, pitch) of every note of the tracks named `track_name` (all tracks when
+    None), on the MIDI's own tempo map (track 0's)."""
     mf = mido.MidiFile(path)
+    notes = []
     for i, track in enumerate(mf.tracks):
-        if track.name != "PIANO":
+        if track_name is not None and track.name != track_name:
             continue
         one = mido.MidiFile(ticks_per_beat=mf.ticks_per_beat)
         one.tracks.append(mido.merge_tracks([mf.tracks[0], track]) if i else track)
-        now, sounding, notes = 0.0, {}, []
+        now, sounding = 0.0, {}
         for msg in one:  # iterating a MidiFile yields delta times in seconds
             now += msg.time
             if msg.type == "note_on" and msg.velocity > 0:
                 sounding[msg.note] = now
             elif msg.type in ("note_off", "note_on") and msg.note in sounding:
                 notes.append((sounding.pop(msg.note), now, msg.note))
-        return notes
-    return []
+    return notes
 
 
 def audit(song_dir, song):
@@ -61,7 +62,7 @@ def audit(song_dir, song):
     prof = np.zeros((n, 12))
     bass_onsets = np.zeros(n)
     ends = np.r_[beats[1:], beats[-1] + (beats[-1] - beats[-2] if n > 1 else 0.5)]
-    for start, end, pitch in piano_notes(os.path.join(song_dir, f"{song}.mid")):
+    for start, end, pitch in midi_notes(os.path.join(song_dir, f"{song}.mid"), "PIANO"):
         overlap = np.minimum(end, ends) - np.maximum(start, beats)
         prof[overlap > 0, pitch % 12] += overlap[overlap > 0]
         j = int(np.argmin(np.abs(beats - start)))
@@ -90,13 +91,9 @@ THIRD_WEIGHT = 0.6  # key.ts modeThirdWeight
 
 def notes_key(path):
     """The key of a MIDI file's notes (all tracks, duration-weighted), as key.ts decides it."""
-    h, now, sounding = np.zeros(12), 0.0, {}
-    for msg in mido.MidiFile(path):
-        now += msg.time
-        if msg.type == "note_on" and msg.velocity > 0:
-            sounding[(msg.channel, msg.note)] = now
-        elif msg.type in ("note_off", "note_on") and (msg.channel, msg.note) in sounding:
-            h[msg.note % 12] += now - sounding.pop((msg.channel, msg.note))
+    h = np.zeros(12)
+    for start, end, pitch in midi_notes(path):
+        h[pitch % 12] += end - start
     corr = lambda a, b: float(np.corrcoef(a, b)[0, 1])
     _, tonic, mode = max((corr(np.roll(p, k), h) + corr(np.roll(d, k), h), k, m) for k in range(12) for m, p, d in (("major", TEMPERLEY_MAJOR, DIATONIC_MAJOR), ("minor", TEMPERLEY_MINOR, DIATONIC_MINOR)))
     major = tonic if mode == "major" else (tonic + 3) % 12
@@ -105,57 +102,25 @@ def notes_key(path):
     return f"{NAMES[major]} major" if triad(major, 4) >= triad(minor, 3) else f"{NAMES[minor]} minor"
 
 
-def mirex(est, ref):
-    """MIREX key score: 1 same, 0.5 fifth (same mode), 0.3 relative, 0.2 parallel, else 0."""
-    (ep, em), (rp, rm) = [(NAMES.index(k.split()[0]), k.split()[1]) for k in (est, ref)]
-    d = (ep - rp) % 12
-    if em == rm:
-        return 1.0 if d == 0 else 0.5 if d in (5, 7) else 0.0
-    if (em == "minor" and d == 9) or (em == "major" and d == 3):
-        return 0.3
-    return 0.2 if d == 0 else 0.0
-
-
-def audit_keys(songs_dir, songs, truth_dir, estimates):
-    rows = []
-    for s in songs:
-        truth = json.load(open(os.path.join(truth_dir, f"pop909-{s}.json")))
-        if truth.get("key"):
-            rows.append((f"pop909-{s}", notes_key(os.path.join(songs_dir, s, f"{s}.mid")), truth["key"]))
-    agree = [r for r in rows if r[1] == r[2]]
-    print(f"keys: the notes' key against the label, MIREX {np.mean([mirex(n, l) for _, n, l in rows]):.3f}, exact {len(agree) / len(rows):.3f} ({len(rows)} songs)")
-    if estimates:
-        est = {}
-        for line in open(estimates):
-            if line.startswith("{"):
-                r = json.loads(line)
-                est[r["id"]] = r["est"].get("key")
-        score = lambda k, ref: mirex(k, ref) if k else 0.0
-        mine = [r for r in rows if r[0] in est]
-        print(f"  trackprobe against the label {np.mean([score(est[i], l) for i, _, l in mine]):.3f}, against the notes' key {np.mean([score(est[i], n) for i, n, _ in mine]):.3f}, "
-              f"against the label where notes and label agree {np.mean([score(est[i], l) for i, n, l in mine if n == l]):.3f} ({sum(n == l for _, n, l in mine)} songs)")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("kit", help="the corpus-pop909 kit (its songs/ folder holds NNN/NNN.mid and beat_midi.txt)")
     ap.add_argument("--half", default="A", choices=["A", "B", "all"], help="A: hundreds digit even (the development half)")
     ap.add_argument("--clear", type=float, default=1.5, help="ratio above which a song counts as clearly mislabelled")
     ap.add_argument("--json", help="write every song's result here")
-    ap.add_argument("--keys", action="store_true", help="also audit the key labels against the notes' own key")
-    ap.add_argument("--truth", default="/tmp/pop909/truth", help="the built corpus's truth folder (for --keys)")
-    ap.add_argument("--estimates", help="rows of `lab.ts eval --rows` to score against the notes' key (--keys)")
+    ap.add_argument("--keys", action="store_true", help="also find each song's key from its notes (notesKey in --json; scored by `lab.ts audited-keys`)")
     a = ap.parse_args()
     songs_dir = os.path.join(a.kit, "songs")
     songs = sorted(s for s in os.listdir(songs_dir) if a.half == "all" or (int(s[0]) % 2 == 0) == (a.half == "A"))
     rows = [audit(os.path.join(songs_dir, s), s) for s in songs]
+    if a.keys:
+        for r, s in zip(rows, songs):
+            r["notesKey"] = notes_key(os.path.join(songs_dir, s, f"{s}.mid"))
     off = [r for r in rows if r["offset"] != 0]
     clear = [r for r in off if r["ratio"] >= a.clear]
     print(f"{len(rows)} songs (half {a.half}): labelled downbeats where the MIDI's evidence is strongest: {len(rows) - len(off)}")
     print(f"elsewhere: {len(off)} (offset in beats: " + ", ".join(f"+{k}: {sum(r['offset'] == k for r in off)}" for k in sorted({r['offset'] for r in off})) + ")")
     print(f"  of which clearly (evidence >= {a.clear} x the labelled phase's): {len(clear)}: " + " ".join(f"{r['id']}(+{r['offset']}, {r['ratio']:.1f})" for r in clear))
-    if a.keys:
-        audit_keys(songs_dir, songs, a.truth, a.estimates)
     if a.json:
         with open(a.json + ".tmp", "w") as f:
             json.dump(rows, f)

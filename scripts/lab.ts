@@ -10,6 +10,7 @@
  *   node --import tsx scripts/lab.ts fit-pulse DIR... --streams /tmp/streams   (beatless corpora among the DIRs)
  *   node --import tsx scripts/lab.ts fit-phase DIR... --streams /tmp/streams [--model neural]
  *   node --import tsx scripts/lab.ts audited-downbeats /tmp/pop909 --streams /tmp/streams --audit AUDIT.json   (scripts/audit-pop909.py)
+ *   node --import tsx scripts/lab.ts audited-keys /tmp/pop909 --streams /tmp/streams --audit AUDIT.json        (audit-pop909.py --keys)
  *
  * The hold-out discipline holds here too: `eval` scores half A unless `--split B|all` is given.
  */
@@ -20,7 +21,7 @@ import { Command } from "commander";
 import { DEFAULT_MODEL, MODELS, plan } from "../src/analyzers/registry.js";
 import { beatNovelty, type Novelty } from "../src/analyzers/beat-activation.js";
 import { estimateMeter } from "../src/analyzers/meter.js";
-import { beatFMeasure, downbeatFMeasure } from "../src/eval/metrics.js";
+import { beatFMeasure, downbeatFMeasure, mirexKeyScore } from "../src/eval/metrics.js";
 import { midpoints, offBeatProbability, PHASE_FEATURES, type PhaseFeatures, phaseContrasts, phaseFeatures, shiftedHalfBeat } from "../src/analyzers/beat-phase.js";
 import { loadCorpus } from "../src/eval/corpus.js";
 import { type EvalFeature, EVAL_FEATURES, evaluateRows, reportOf } from "../src/eval/evaluate.js";
@@ -256,6 +257,17 @@ program
     });
   });
 
+/** One song of scripts/audit-pop909.py's --json: the MIDI's bar phase (offset in beats, evidence ratio) and, with --keys, its notes' key. */
+interface SongAudit {
+  id: string;
+  offset: number;
+  ratio: number;
+  notesKey?: string;
+}
+async function readAudit(path: string): Promise<Map<string, SongAudit>> {
+  return new Map((JSON.parse(await readFile(path, "utf8")) as SongAudit[]).map((r) => [r.id, r]));
+}
+
 program
   .command("audited-downbeats")
   .description("downbeat F on POP909 against its labels and against labels moved to where the MIDI puts the bar (scripts/audit-pop909.py --json)")
@@ -266,7 +278,7 @@ program
   .option("--clear <ratio>", "move a song's labels only where the MIDI's evidence is at least this many times the labelled phase's", "1.5")
   .option("--model <name>", "the beat model", DEFAULT_MODEL)
   .action(async (dir: string, o: { streams: string; audit: string; split: SplitChoice; clear: string; model: ModelName }) => {
-    const audit = new Map((JSON.parse(await readFile(o.audit, "utf8")) as { id: string; offset: number; ratio: number }[]).map((r) => [r.id, r]));
+    const audit = await readAudit(o.audit);
     let labelled = 0;
     let audited = 0;
     let moved = 0;
@@ -288,6 +300,38 @@ program
       n++;
     }
     console.log(`POP909 ${o.split} (${o.model}), ${n} songs, ${moved} with labels moved: downbeat F ${(labelled / n).toFixed(3)} against the labels, ${(audited / n).toFixed(3)} against the audited labels`);
+  });
+
+program
+  .command("audited-keys")
+  .description("key MIREX on POP909: the notes' key (scripts/audit-pop909.py --keys) and trackprobe's against the labels and against each other")
+  .argument("<pop909>")
+  .requiredOption("--streams <dir>")
+  .requiredOption("--audit <json>", "scripts/audit-pop909.py --keys --json output")
+  .option("--split <half>", "A or B (B only to report, never to choose)", "A")
+  .action(async (dir: string, o: { streams: string; audit: string; split: SplitChoice }) => {
+    const audit = await readAudit(o.audit);
+    const sum = { notesLabel: 0, oursLabel: 0, oursNotes: 0, oursLabelAgreeing: 0 };
+    let n = 0;
+    let agreeing = 0;
+    for await (const { entry, streams } of tracksOf([dir], o.streams, o.split)) {
+      const notes = audit.get(entry.id)?.notesKey;
+      if (!entry.key || !notes) continue;
+      const ours = (await analyseStreams(entry.audioPath, { streams, duration: 0 })).key?.name ?? null;
+      sum.notesLabel += mirexKeyScore(entry.key, notes);
+      sum.oursLabel += mirexKeyScore(entry.key, ours);
+      sum.oursNotes += mirexKeyScore(notes, ours);
+      if (notes === entry.key) {
+        sum.oursLabelAgreeing += mirexKeyScore(entry.key, ours);
+        agreeing++;
+      }
+      n++;
+    }
+    const f = (x: number, d: number) => (x / d).toFixed(3);
+    console.log(
+      `POP909 ${o.split}, ${n} songs: the notes' key against the label ${f(sum.notesLabel, n)}; trackprobe against the label ${f(sum.oursLabel, n)}, ` +
+        `against the notes' key ${f(sum.oursNotes, n)}, against the label where notes and label agree ${f(sum.oursLabelAgreeing, agreeing)} (${agreeing} songs)`,
+    );
   });
 
 program
