@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { InferenceSession } from "onnxruntime-node";
 import type { BandStream } from "../features/bands.js";
-import { type Novelty, scaledActivation } from "./beat-activation.js";
+import { type Novelty, onsetNovelty, scaledActivation } from "./beat-activation.js";
 import { defineInternal } from "./contract.js";
 import { TCN_LEVEL } from "./metrical-level.js";
 import { TCN_PULSE } from "./pulse-gate.js";
@@ -95,14 +95,32 @@ export async function tcnActivations(b: BandStream, windowFrames = TCN_WINDOW_FR
   return { beat, downbeat };
 }
 
+/**
+ * The network's share of the beat activation; the rest is the onset novelty's (both scaled by
+ * scaledActivation, so they mean the same). Two detectors that err differently, averaged, as
+ * madmom averages its networks (S. Böck & M. Schedl, "Enhanced beat tracking with
+ * context-aware neural networks", DAFx 2011): the network alone drifted off the beat of a
+ * drum-machine pattern it had never heard, the onsets alone miss beats the network finds in piano
+ * pop. Chosen on the development parts (0, ¼, ½, ¾, 1; docs/accuracy.md): ½ is the largest share
+ * that keeps corpus-dev's beat F.
+ */
+export const NETWORK_SHARE = 0.5;
+
+/** share · network + (1 − share) · onsets, frame by frame (the onsets alone past the network's last frame). */
+export function mixedActivation(network: Float32Array, onsets: Float32Array, share = NETWORK_SHARE): Float32Array {
+  const out = new Float32Array(onsets.length);
+  for (let i = 0; i < out.length; i++) out[i] = i < network.length ? share * network[i] + (1 - share) * onsets[i] : onsets[i];
+  return out;
+}
+
 export const tcnActivation = defineInternal({
   name: "beat-activation",
   streams: ["bands"],
-  needs: {},
-  async run({ streams }): Promise<Novelty> {
+  needs: { onsets: onsetNovelty },
+  async run({ streams, needs: { onsets } }): Promise<Novelty> {
     const { beat, downbeat } = await tcnActivations(streams.bands);
-    const fps = streams.bands.framesPerSecond;
-    return { framesPerSecond: fps, flux: beat, activation: scaledActivation(beat, fps), downbeat, level: TCN_LEVEL, pulse: TCN_PULSE, phase: TCN_PHASE };
+    const activation = mixedActivation(scaledActivation(beat, streams.bands.framesPerSecond), onsets.activation);
+    return { framesPerSecond: onsets.framesPerSecond, flux: activation, activation, downbeat, level: TCN_LEVEL, pulse: TCN_PULSE, phase: TCN_PHASE };
   },
 });
 

@@ -47,7 +47,7 @@ export const SPECTRAL_FLUX_PHASE: PhaseModel = { weights: [1.183, 2.351, 2.036, 
  * development track off the beat, and every threshold below 1 moved right grids out of fold, so
  * it never moves them.
  */
-export const TCN_PHASE: PhaseModel = { weights: [1.506, 2.433, 1.996, 2.238], threshold: 1 };
+export const TCN_PHASE: PhaseModel = { weights: [1.358, 2.502, 2.168, 2.407], threshold: 1 };
 
 /**
  * The contrasts between times `on` and `off`, which interleave (on[i] < off[i] < on[i + 1]):

@@ -164,7 +164,7 @@ export const SPECTRAL_FLUX_LEVEL: LevelModel = {
 };
 /** Fitted on the learned activation "tcn" (beat-activation-tcn.ts). */
 export const TCN_LEVEL: LevelModel = {
-  weights: [-1.47, -1.11, 0.09, 3.324, 2.235, -1.431, 0.364, -0.573, -1.234, -0.407, -5.517, 0.497, 1.646, -2.43],
+  weights: [-1.385, -1.057, 0.829, 3.023, 2.168, -1.876, 0.327, -0.719, -1.354, -0.342, -5.888, 0.358, 1.711, -2.793],
   threshold: 0.5,
 };
 

@@ -46,7 +46,7 @@ export const SPECTRAL_FLUX_PULSE: PulseModel = {
   threshold: 0.5,
 };
 export const TCN_PULSE: PulseModel = {
-  weights: [-6.157, 6.817, 1.52, 1.079, 2.154, 2.064],
+  weights: [-6.243, 8.974, 1.768, 1.29, 2.016, 2.125],
   threshold: 0.6,
 };
 
